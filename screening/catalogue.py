@@ -1,0 +1,137 @@
+"""The loaded trials as compiled rules, built once and kept in the process.
+
+A screening request costs one cheap version query; the trials and their criteria are read and
+compiled again only when the registry changed since the last request.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Max
+
+from screening.engine import (
+    CompiledRule,
+    CriterionSpec,
+    Kind,
+    RuleError,
+    TrialSpec,
+    compile_rule,
+    registry_criteria,
+)
+from trials.models import Criterion, Trial
+
+INCOMPLETE_TEXT = (
+    "The registry text held for this trial stops part-way; the criteria missing from it "
+    "must be checked on ClinicalTrials.gov."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialInfo:
+    """What the results page shows about a trial beside its verdict."""
+
+    nct_id: str
+    title: str
+    status: str
+    status_label: str
+    phase_label: str
+    is_open: bool
+    url: str
+    registry_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    version: tuple
+    trials: tuple[TrialSpec, ...]
+    info: dict[str, TrialInfo]
+
+    def select(self, nct_ids: set[str] | None) -> tuple[TrialSpec, ...]:
+        if not nct_ids:
+            return self.trials
+        return tuple(trial for trial in self.trials if trial.nct_id in nct_ids)
+
+
+_catalogues: dict[str, Catalogue] = {}
+
+
+def registry_version() -> tuple:
+    trials = Trial.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
+    criteria = Criterion.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
+    return (trials["count"], trials["changed"], criteria["count"], criteria["changed"])
+
+
+def current_catalogue() -> Catalogue:
+    version = registry_version()
+    cached = _catalogues.get(connection.alias)
+    if cached is None or cached.version != version:
+        cached = _catalogues[connection.alias] = load_catalogue(version)
+    return cached
+
+
+def safe_compile(rule: str) -> tuple[CompiledRule | None, str]:
+    """A stored rule that no longer compiles is shown for review, never allowed to crash."""
+    if not rule.strip():
+        return None, ""
+    try:
+        return compile_rule(rule), ""
+    except RuleError as error:
+        return None, f"The stored rule does not compile ({error}); needs review."
+
+
+def criterion_spec(criterion: Criterion) -> CriterionSpec:
+    compiled, problem = safe_compile(criterion.rule)
+    incomplete = criterion.review_status == Criterion.ReviewStatus.NEEDS_REVIEW and compiled
+    return CriterionSpec(
+        key=criterion.pk,
+        kind=Kind(criterion.kind),
+        text=criterion.text,
+        rule=compiled,
+        note=problem or (criterion.rule_note if incomplete else ""),
+    )
+
+
+def _years(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def trial_spec(trial: Trial, criteria: list[Criterion]) -> TrialSpec:
+    specs = list(
+        registry_criteria(
+            minimum_age_years=_years(trial.minimum_age_years),
+            maximum_age_years=_years(trial.maximum_age_years),
+            sex=trial.sex,
+        )
+    )
+    specs.extend(criterion_spec(criterion) for criterion in criteria)
+    if trial.criteria_incomplete:
+        specs.append(
+            CriterionSpec(key="incomplete", kind=Kind.UNCLASSIFIED, text=INCOMPLETE_TEXT, rule=None)
+        )
+    return TrialSpec(key=trial.pk, nct_id=trial.nct_id, title=trial.title, criteria=tuple(specs))
+
+
+def trial_info(trial: Trial) -> TrialInfo:
+    return TrialInfo(
+        nct_id=trial.nct_id,
+        title=trial.title,
+        status=trial.overall_status,
+        status_label=trial.get_overall_status_display() or "Status not given",
+        phase_label=trial.get_phase_display() or "Phase not given",
+        is_open=trial.is_open,
+        url=trial.get_absolute_url(),
+        registry_url=trial.registry_url,
+    )
+
+
+def load_catalogue(version: tuple) -> Catalogue:
+    by_trial: dict[int, list[Criterion]] = {}
+    for criterion in Criterion.objects.order_by("trial_id", "position"):
+        by_trial.setdefault(criterion.trial_id, []).append(criterion)
+    trials = list(Trial.objects.order_by("nct_id"))
+    return Catalogue(
+        version=version,
+        trials=tuple(trial_spec(trial, by_trial.get(trial.pk, [])) for trial in trials),
+        info={trial.nct_id: trial_info(trial) for trial in trials},
+    )

@@ -1,0 +1,81 @@
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.factories import study_json
+from trials.models import Trial
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    None: {
+        "studies": [study_json("NCT00000001"), study_json("NCT00000002")],
+        "nextPageToken": "p2",
+    },
+    "p2": {"studies": [study_json("NCT00000003")]},
+}
+
+
+class FakeRegistry(BaseHTTPRequestHandler):
+    requests: list[dict] = []
+
+    def do_GET(self):
+        query = {key: values[0] for key, values in parse_qs(urlparse(self.path).query).items()}
+        FakeRegistry.requests.append(query)
+        body = json.dumps(PAGES[query.get("pageToken")]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_api():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRegistry)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    FakeRegistry.requests = []
+    yield f"http://127.0.0.1:{server.server_port}/api/v2"
+    server.shutdown()
+
+
+def test_it_pages_through_the_api_with_the_same_parameters(fake_api):
+    out = io.StringIO()
+    call_command(
+        "import_trials",
+        "--from-api",
+        "--api-url",
+        fake_api,
+        "--condition",
+        "amyotrophic lateral sclerosis",
+        "--param",
+        "filter.overallStatus=RECRUITING",
+        stdout=out,
+    )
+    assert Trial.objects.count() == 3
+    first, second = FakeRegistry.requests
+    assert first["query.cond"] == second["query.cond"] == "amyotrophic lateral sclerosis"
+    assert first["filter.overallStatus"] == second["filter.overallStatus"] == "RECRUITING"
+    assert "pageToken" not in first
+    assert second["pageToken"] == "p2"
+    assert "3 created" in out.getvalue()
+
+
+def test_an_unreachable_api_is_a_clear_error():
+    with pytest.raises(CommandError, match=r"127\.0\.0\.1:9"):
+        call_command(
+            "import_trials", "--from-api", "--api-url", "http://127.0.0.1:9/api", "--condition", "x"
+        )
+
+
+def test_from_api_needs_a_search():
+    with pytest.raises(CommandError, match="needs --condition or --param"):
+        call_command("import_trials", "--from-api")

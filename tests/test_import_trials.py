@@ -1,0 +1,162 @@
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.factories import study_json
+from trials.models import Criterion, Trial
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_trials", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def write_json(path, document) -> None:
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_it_imports_one_study_file(tmp_path):
+    write_json(tmp_path / "study.json", study_json())
+    out, _ = run_import(tmp_path / "study.json")
+    trial = Trial.objects.get(nct_id="NCT01234567")
+    assert trial.brief_title == "Study NCT01234567"
+    assert [(c.kind, c.text) for c in trial.criteria.all()] == [
+        ("inclusion", "FVC ≥ 70%"),
+        ("exclusion", "Gastrostomy"),
+    ]
+    assert "1 created, 0 updated, 0 unchanged, 0 failed" in out
+
+
+def test_it_structures_the_criteria_the_parser_is_sure_of(tmp_path):
+    write_json(tmp_path / "study.json", study_json())
+    run_import(tmp_path / "study.json")
+    fvc = Criterion.objects.get(text="FVC ≥ 70%")
+    assert fvc.rule == "fvc_percent >= 70"
+    assert fvc.review_status == Criterion.ReviewStatus.AUTO
+
+
+def test_it_imports_a_page_of_studies(tmp_path):
+    page = {"studies": [study_json("NCT00000001"), study_json("NCT00000002")]}
+    write_json(tmp_path / "page.json", page)
+    out, _ = run_import(tmp_path / "page.json")
+    assert set(Trial.objects.values_list("nct_id", flat=True)) == {"NCT00000001", "NCT00000002"}
+    assert "2 created" in out
+
+
+def test_it_imports_a_folder_and_a_bulk_zip(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    write_json(folder / "a.json", study_json("NCT00000001"))
+    with zipfile.ZipFile(tmp_path / "ctg-studies.json.zip", "w") as archive:
+        archive.writestr("NCT00000002.json", json.dumps(study_json("NCT00000002")))
+        archive.writestr("NCT00000003.json", json.dumps(study_json("NCT00000003")))
+    out, _ = run_import(folder, tmp_path / "ctg-studies.json.zip")
+    assert Trial.objects.count() == 3
+    assert "3 created" in out
+
+
+def test_importing_the_same_record_twice_changes_nothing(tmp_path):
+    write_json(tmp_path / "study.json", study_json())
+    run_import(tmp_path / "study.json")
+    trial = Trial.objects.get()
+    before = (trial.imported_at, trial.history.count(), list(trial.criteria.values()))
+    out, _ = run_import(tmp_path / "study.json")
+    trial.refresh_from_db()
+    assert (trial.imported_at, trial.history.count(), list(trial.criteria.values())) == before
+    assert "0 created, 0 updated, 1 unchanged, 0 failed" in out
+
+
+def test_a_changed_record_with_the_same_criteria_updates_without_flagging(tmp_path):
+    write_json(tmp_path / "study.json", study_json())
+    run_import(tmp_path / "study.json")
+    changed = study_json()
+    changed["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+    write_json(tmp_path / "study.json", changed)
+    out, _ = run_import(tmp_path / "study.json")
+    trial = Trial.objects.get()
+    assert trial.overall_status == "COMPLETED"
+    assert trial.criteria_changed is False
+    assert "1 updated" in out
+
+
+def test_changed_criteria_text_flags_the_trial_and_keeps_curated_rules(tmp_path):
+    write_json(tmp_path / "study.json", study_json())
+    run_import(tmp_path / "study.json")
+    curated = Criterion.objects.get(text="Gastrostomy")
+    curated.rule, curated.review_status = "gastrostomy == yes", Criterion.ReviewStatus.EDITED
+    curated.save()
+    new_text = (
+        "Inclusion Criteria:\n\n* FVC ≥ 60%\n\nExclusion Criteria:\n\n* Gastrostomy\n* Tracheostomy"
+    )
+    write_json(tmp_path / "study.json", study_json(criteria=new_text))
+    run_import(tmp_path / "study.json")
+
+    trial = Trial.objects.get()
+    assert trial.criteria_changed is True
+    assert [c.text for c in trial.criteria.all()] == ["FVC ≥ 60%", "Gastrostomy", "Tracheostomy"]
+    kept = trial.criteria.get(text="Gastrostomy")
+    assert (kept.pk, kept.rule, kept.review_status) == (curated.pk, "gastrostomy == yes", "edited")
+    removed = Criterion.history.filter(text="FVC ≥ 70%", history_type="-")
+    assert removed.count() == 1
+
+
+def test_a_re_import_never_overwrites_a_reviewed_rule_on_unchanged_text(tmp_path):
+    write_json(tmp_path / "study.json", study_json())
+    run_import(tmp_path / "study.json")
+    Criterion.objects.filter(text="FVC ≥ 70%").update(
+        rule="fvc_percent >= 71", review_status=Criterion.ReviewStatus.REVIEWED
+    )
+    changed = study_json(criteria="Inclusion Criteria:\n\n* FVC ≥ 70%\n* Age 18 or older")
+    write_json(tmp_path / "study.json", changed)
+    run_import(tmp_path / "study.json")
+    assert Criterion.objects.get(text="FVC ≥ 70%").rule == "fvc_percent >= 71"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'{"protocolSection": ', "invalid JSON"),
+        ("{}".encode("utf-16"), "not UTF-8"),
+        (b'{"studies": 5}', "'studies' must be a list"),
+        (b'{"protocolSection": {"identificationModule": {}}}', "nctId is missing"),
+    ],
+)
+def test_a_bad_file_is_reported_and_the_others_still_import(tmp_path, content, reason):
+    (tmp_path / "a_bad.json").write_bytes(content)
+    write_json(tmp_path / "b_good.json", study_json())
+    with pytest.raises(CommandError, match="1 record"):
+        run_import(tmp_path)
+    assert Trial.objects.filter(nct_id="NCT01234567").exists()
+
+
+def test_a_bad_record_in_a_page_is_reported_with_file_record_and_reason(tmp_path, capsys):
+    bad = study_json("NCT00000002", minimumAge="abc Years")
+    write_json(tmp_path / "page.json", {"studies": [study_json("NCT00000001"), bad]})
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_trials", str(tmp_path / "page.json"), stdout=io.StringIO(), stderr=err)
+    assert f"FAILED {tmp_path / 'page.json'}, study 2: " in err.getvalue()
+    assert "age 'abc Years'" in err.getvalue()
+    assert list(Trial.objects.values_list("nct_id", flat=True)) == ["NCT00000001"]
+
+
+def test_a_missing_path_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="No such file or folder"):
+        run_import(tmp_path / "nope.json")
+
+
+def test_the_shipped_registry_fixtures_all_import(registry_dir):
+    out, err = run_import(registry_dir)
+    assert err == ""
+    assert "74 created" in out
+    assert Trial.objects.filter(criteria_incomplete=True).count() == 39
+    seed = Trial.objects.get(nct_id="NCT03828123")
+    assert (seed.minimum_age_years, seed.maximum_age_years) == (18, 65)
+    assert seed.criteria.filter(kind="inclusion").count() == 4
+    assert seed.criteria.filter(kind="exclusion").count() == 12

@@ -1,0 +1,95 @@
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from trials.importing import ImportOutcome, trial_import
+from trials.registry import RecordError, read_study
+from trials.sources import SourceError, Study, studies_at, studies_from_api
+
+
+class Command(BaseCommand):
+    help = (
+        "Import ClinicalTrials.gov API v2 study records: a study JSON, a page of studies, "
+        "a folder of them, the bulk ctg-studies.json.zip, or --from-api."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="*", type=Path, help="Files, folders or zips.")
+        parser.add_argument(
+            "--from-api",
+            action="store_true",
+            help="Page through the ClinicalTrials.gov /studies endpoint instead of reading files.",
+        )
+        parser.add_argument(
+            "--condition", help="With --from-api: query.cond, e.g. 'amyotrophic lateral sclerosis'."
+        )
+        parser.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="With --from-api: another search parameter, e.g. filter.overallStatus=RECRUITING.",
+        )
+        parser.add_argument("--api-url", default=settings.CTGOV_API_URL, help="API base URL.")
+
+    def handle(self, *args, **options) -> None:
+        studies = self.studies(options)
+        counts: Counter[ImportOutcome] = Counter()
+        started = time.perf_counter()
+        progress = tqdm(studies, unit=" studies", file=sys.stderr, disable=None)
+        try:
+            for study in progress:
+                outcome = self.import_one(study)
+                counts[outcome] += 1
+        except SourceError as error:
+            raise CommandError(str(error)) from None
+        elapsed = time.perf_counter() - started
+        summary = ", ".join(f"{counts[outcome]} {outcome}" for outcome in ImportOutcome)
+        self.stdout.write(f"Imported in {elapsed:.1f}s: {summary}.")
+        if counts[ImportOutcome.FAILED]:
+            raise CommandError(f"{counts[ImportOutcome.FAILED]} record(s) failed; see above.")
+
+    def studies(self, options: dict) -> Iterator[Study]:
+        if options["from_api"]:
+            if options["paths"]:
+                raise CommandError("Give either paths or --from-api, not both.")
+            return studies_from_api(options["api_url"], self.api_params(options))
+        if not options["paths"]:
+            raise CommandError("Give at least one file or folder, or --from-api.")
+        missing = [str(path) for path in options["paths"] if not path.exists()]
+        if missing:
+            raise CommandError(f"No such file or folder: {', '.join(missing)}")
+        return (study for path in options["paths"] for study in studies_at(path))
+
+    def api_params(self, options: dict) -> dict[str, str]:
+        params = {"query.cond": options["condition"]} if options["condition"] else {}
+        for pair in options["param"]:
+            name, equals, value = pair.partition("=")
+            if not equals or not name:
+                raise CommandError(f"--param {pair!r} is not NAME=VALUE")
+            params[name] = value
+        if not params:
+            raise CommandError("--from-api needs --condition or --param to narrow the search.")
+        return params
+
+    def import_one(self, study: Study) -> ImportOutcome:
+        if study.error:
+            return self.failed(study.where, study.error)
+        try:
+            record = read_study(study.data)
+            return trial_import(record=record)
+        except RecordError as error:
+            return self.failed(study.where, str(error))
+        except ValidationError as error:
+            return self.failed(study.where, "; ".join(error.messages))
+
+    def failed(self, where: str, reason: str) -> ImportOutcome:
+        self.stderr.write(f"FAILED {where}: {reason}")
+        return ImportOutcome.FAILED

@@ -1,0 +1,176 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+nct_id_validator = RegexValidator(
+    r"^NCT\d{8}\Z", "An NCT ID is 'NCT' followed by 8 digits, for example NCT03828123."
+)
+
+
+class OverallStatus(models.TextChoices):
+    RECRUITING = "RECRUITING", "Recruiting"
+    NOT_YET_RECRUITING = "NOT_YET_RECRUITING", "Not yet recruiting"
+    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", "Enrolling by invitation"
+    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", "Active, not recruiting"
+    SUSPENDED = "SUSPENDED", "Suspended"
+    TERMINATED = "TERMINATED", "Terminated"
+    COMPLETED = "COMPLETED", "Completed"
+    WITHDRAWN = "WITHDRAWN", "Withdrawn"
+    AVAILABLE = "AVAILABLE", "Available"
+    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE", "No longer available"
+    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE", "Temporarily not available"
+    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", "Approved for marketing"
+    WITHHELD = "WITHHELD", "Withheld"
+    UNKNOWN = "UNKNOWN", "Unknown status"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        OverallStatus.RECRUITING,
+        OverallStatus.NOT_YET_RECRUITING,
+        OverallStatus.ENROLLING_BY_INVITATION,
+    }
+)
+
+
+class Phase(models.TextChoices):
+    """ClinicalTrials.gov lists one or two phases; two are shown as "Phase 1/2"."""
+
+    EARLY_PHASE1 = "EARLY_PHASE1", "Early phase 1"
+    PHASE1 = "PHASE1", "Phase 1"
+    PHASE1_PHASE2 = "PHASE1_PHASE2", "Phase 1/2"
+    PHASE2 = "PHASE2", "Phase 2"
+    PHASE2_PHASE3 = "PHASE2_PHASE3", "Phase 2/3"
+    PHASE3 = "PHASE3", "Phase 3"
+    PHASE4 = "PHASE4", "Phase 4"
+    NA = "NA", "Not applicable"
+
+
+class StudyType(models.TextChoices):
+    INTERVENTIONAL = "INTERVENTIONAL", "Interventional"
+    OBSERVATIONAL = "OBSERVATIONAL", "Observational"
+    EXPANDED_ACCESS = "EXPANDED_ACCESS", "Expanded access"
+
+
+class Sex(models.TextChoices):
+    ALL = "ALL", "All"
+    FEMALE = "FEMALE", "Female"
+    MALE = "MALE", "Male"
+
+
+class Trial(models.Model):
+    nct_id = models.CharField("NCT ID", max_length=11, unique=True, validators=[nct_id_validator])
+    brief_title = models.CharField(max_length=500, blank=True)
+    official_title = models.TextField(blank=True)
+    acronym = models.CharField(max_length=100, blank=True)
+    overall_status = models.CharField(max_length=32, choices=OverallStatus, blank=True)
+    phase = models.CharField(max_length=16, choices=Phase, blank=True)
+    study_type = models.CharField(max_length=16, choices=StudyType, blank=True)
+    conditions = models.JSONField(default=list, blank=True)
+    # Lower-cased conditions joined by newlines: JSON containment differs between SQLite and
+    # PostgreSQL, a plain text column searches the same on both.
+    conditions_search = models.TextField(blank=True, editable=False)
+    interventions = models.JSONField(default=list, blank=True)
+    lead_sponsor = models.CharField(max_length=300, blank=True)
+    enrollment = models.PositiveIntegerField(null=True, blank=True)
+    enrollment_type = models.CharField(max_length=16, blank=True)
+    allocation = models.CharField(max_length=32, blank=True)
+    intervention_model = models.CharField(max_length=32, blank=True)
+    primary_purpose = models.CharField(max_length=32, blank=True)
+    masking = models.CharField(max_length=32, blank=True)
+    minimum_age = models.CharField(max_length=32, blank=True, help_text="As registered.")
+    minimum_age_years = models.DecimalField(
+        max_digits=9, decimal_places=4, null=True, blank=True, help_text="Empty = no limit."
+    )
+    maximum_age = models.CharField(max_length=32, blank=True, help_text="As registered.")
+    maximum_age_years = models.DecimalField(
+        max_digits=9, decimal_places=4, null=True, blank=True, help_text="Empty = no limit."
+    )
+    sex = models.CharField(max_length=8, choices=Sex, default=Sex.ALL)
+    healthy_volunteers = models.BooleanField(null=True, blank=True)
+    eligibility_text = models.TextField(blank=True)
+    eligibility_hash = models.CharField(max_length=64, blank=True)
+    criteria_incomplete = models.BooleanField(
+        default=False, help_text="The registry text we hold stops part-way."
+    )
+    criteria_changed = models.BooleanField(
+        default=False,
+        help_text="The registry's eligibility text changed on re-import; review the criteria.",
+    )
+    record_hash = models.CharField(max_length=64, blank=True, editable=False)
+    last_update_posted = models.DateField(null=True, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["nct_id"]
+
+    def __str__(self) -> str:
+        return f"{self.nct_id}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("trials:detail", args=[self.nct_id])
+
+    @property
+    def title(self) -> str:
+        return self.brief_title or self.official_title or self.nct_id
+
+    @property
+    def registry_url(self) -> str:
+        return f"https://clinicaltrials.gov/study/{self.nct_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.overall_status in OPEN_STATUSES
+
+
+class Criterion(models.Model):
+    class Kind(models.TextChoices):
+        INCLUSION = "inclusion", "Inclusion"
+        EXCLUSION = "exclusion", "Exclusion"
+        UNCLASSIFIED = "unclassified", "Under no inclusion/exclusion heading"
+
+    class ReviewStatus(models.TextChoices):
+        AUTO = "auto", "Structured by the parser"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+        EDITED = "edited", "Edited by a curator"
+        REVIEWED = "reviewed", "Reviewed"
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="criteria")
+    kind = models.CharField(max_length=16, choices=Kind)
+    position = models.PositiveIntegerField(help_text="Order within the trial's criteria.")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    section = models.CharField(max_length=300, blank=True, help_text="The heading as registered.")
+    text = models.TextField()
+    rule = models.TextField(
+        blank=True, help_text="The criterion in the rule language; empty = needs clinician review."
+    )
+    rule_note = models.TextField(
+        blank=True, help_text="What the rule leaves out, or why there is no rule."
+    )
+    review_status = models.CharField(
+        max_length=16, choices=ReviewStatus, default=ReviewStatus.NEEDS_REVIEW
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["trial", "position"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "position"], name="criterion_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.position}: {self.text[:80]}"
+
+    @property
+    def is_curated(self) -> bool:
+        return self.review_status in {self.ReviewStatus.EDITED, self.ReviewStatus.REVIEWED}
