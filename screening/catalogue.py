@@ -4,6 +4,7 @@ A screening request costs one cheap version query; the trials and their criteria
 compiled again only when the registry changed since the last request.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from screening.engine import (
     RuleError,
     TrialSpec,
     compile_rule,
+    entered_inputs,
     registry_criteria,
 )
 from trials.models import Criterion, Trial
@@ -46,6 +48,8 @@ class Catalogue:
     version: tuple
     trials: tuple[TrialSpec, ...]
     info: dict[str, TrialInfo]
+    # Entered measure -> how many trials have a rule that depends on it.
+    usage: dict[str, int]
 
     def select(self, nct_ids: set[str] | None) -> tuple[TrialSpec, ...]:
         if not nct_ids:
@@ -125,13 +129,29 @@ def trial_info(trial: Trial) -> TrialInfo:
     )
 
 
+def measure_usage(trials: tuple[TrialSpec, ...]) -> dict[str, int]:
+    usage: Counter[str] = Counter()
+    for trial in trials:
+        used = {
+            name
+            for criterion in trial.criteria
+            if criterion.rule is not None
+            for measure_name in criterion.rule.measures
+            for name in entered_inputs(measure_name)
+        }
+        usage.update(used)
+    return dict(usage)
+
+
 def load_catalogue(version: tuple) -> Catalogue:
     by_trial: dict[int, list[Criterion]] = {}
     for criterion in Criterion.objects.order_by("trial_id", "position"):
         by_trial.setdefault(criterion.trial_id, []).append(criterion)
     trials = list(Trial.objects.order_by("nct_id"))
+    specs = tuple(trial_spec(trial, by_trial.get(trial.pk, [])) for trial in trials)
     return Catalogue(
         version=version,
-        trials=tuple(trial_spec(trial, by_trial.get(trial.pk, [])) for trial in trials),
+        trials=specs,
         info={trial.nct_id: trial_info(trial) for trial in trials},
+        usage=measure_usage(specs),
     )

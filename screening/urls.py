@@ -4,5 +4,6 @@ from screening import views
 
 app_name = "screening"
 urlpatterns = [
+    path("", views.screen_page, name="screen"),
     path("api/screen", views.api_screen, name="api-screen"),
 ]

@@ -1,12 +1,38 @@
 import json
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_POST
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from screening.catalogue import current_catalogue
 from screening.engine import PatientError, read_patient, screen
+from screening.forms import item_views, read_form, section_views
 from screening.reports import screening_json
+from screening.results import results_view
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def screen_page(request: HttpRequest) -> HttpResponse:
+    catalogue = current_catalogue()
+    data = request.POST if request.method == "POST" else None
+    reading = read_form(data, today=timezone.localdate())
+    show_closed = request.POST.get("show_closed") == "on"
+    results = screen(catalogue.trials, reading.patient)
+    context = {
+        "reading": reading,
+        "sections": section_views(reading, catalogue.usage),
+        "items": item_views(reading),
+        "results": results_view(results, catalogue, show_closed=show_closed),
+        "show_closed": show_closed,
+        "facts": reading.patient.facts,
+    }
+    live = request.htmx and not request.htmx.boosted
+    template = "screening/screen.html#live" if live else "screening/screen.html"
+    return render(request, template, context)
 
 
 @require_POST
@@ -17,6 +43,8 @@ def api_screen(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"errors": {"body": ["The request body is too large."]}}, status=413)
     except (ValueError, UnicodeDecodeError) as error:
         return JsonResponse({"errors": {"body": [f"The body is not JSON: {error}"]}}, status=400)
+    if not isinstance(data, dict):
+        return JsonResponse({"errors": {"body": ["The body must be a JSON object."]}}, status=400)
     try:
         patient = read_patient(data)
     except PatientError as error:

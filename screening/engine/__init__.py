@@ -41,6 +41,7 @@ from screening.engine.vocabulary import (
     MeasureType,
     Section,
     UnknownMeasureError,
+    entered_inputs,
     measure,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "UnknownMeasureError",
     "Verdict",
     "compile_rule",
+    "entered_inputs",
     "evaluate_criterion",
     "measure",
     "parse_text_value",

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from types import MappingProxyType
 
 
@@ -683,3 +684,12 @@ def set_member(measure: Measure, text: str) -> str:
     if not _SET_MEMBER.fullmatch(text):
         raise ValueError(f"{text!r} is not a gene name")
     return text.upper()
+
+
+@cache
+def entered_inputs(name: str) -> frozenset[str]:
+    """The measures a person enters to give this one a value (itself, when it is entered)."""
+    found = measure(name)
+    if not found.derived:
+        return frozenset({name})
+    return frozenset().union(*(entered_inputs(source) for source in found.derived_from))

@@ -1,0 +1,191 @@
+"""The screening form, built from the patient vocabulary and read into a patient.
+
+Every input is named as its measure. Text is turned into values by the engine
+(`parse_text_value`) and checked by it (`read_patient_lenient`), so the form holds no second
+copy of a range or a list of fields. An invalid value is reported at its field and left out.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from django.http import QueryDict
+
+from screening.engine import (
+    ALSFRS_R_ITEMS,
+    MEASURES,
+    Choice,
+    Measure,
+    MeasureType,
+    Patient,
+    Section,
+    parse_text_value,
+    read_patient_lenient,
+)
+
+AS_OF = "as_of"
+ITEMS = "alsfrs_r_items"
+SECTION_LEGENDS = {
+    Section.PATIENT: "Patient",
+    Section.DIAGNOSIS: "Diagnosis",
+    Section.FUNCTION: "Function",
+    Section.BREATHING: "Breathing",
+    Section.TREATMENTS: "Treatments",
+    Section.OTHER: "Other",
+}
+ENTERED = tuple(m for m in MEASURES.values() if not m.derived)
+
+
+@dataclass(frozen=True, slots=True)
+class FormReading:
+    as_of: date
+    raw: dict[str, str | list[str]]  # what was typed, shown again as typed
+    patient: Patient
+    errors: dict[str, list[str]]  # field -> messages; those fields were ignored
+
+    def ignored(self) -> list[tuple[Measure | None, list[str]]]:
+        return [(MEASURES.get(name), messages) for name, messages in self.errors.items()]
+
+    def entered(self) -> list[tuple[Measure, str]]:
+        """The values used, as typed, for the printed summary."""
+        shown = []
+        for m in ENTERED:
+            if m.name not in self.patient.entered:
+                continue
+            raw = self.raw.get(m.name, "")
+            text = ", ".join(raw) if isinstance(raw, list) else raw
+            shown.append((m, f"{text} {m.unit}".strip()))
+        return shown
+
+
+@dataclass(frozen=True, slots=True)
+class FieldView:
+    measure: Measure
+    value: str
+    errors: list[str]
+    trials: int  # loaded trials whose rules depend on this measure
+
+    @property
+    def widget(self) -> str:
+        if self.measure.type in {MeasureType.CATEGORY, MeasureType.BOOLEAN}:
+            return "select"
+        if self.measure.type in {MeasureType.NUMBER, MeasureType.INTEGER}:
+            return "number"
+        return self.measure.type.value
+
+    @property
+    def step(self) -> str:
+        return "1" if self.measure.type == MeasureType.INTEGER else "any"
+
+    @property
+    def range_text(self) -> str:
+        low, high = self.measure.minimum, self.measure.maximum
+        if low is None or high is None or self.measure.type == MeasureType.SCORES:
+            return ""
+        return f"{low:g}–{high:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    number: int
+    label: str
+    domain: str
+    choices: tuple[Choice, ...]
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    legend: str
+    slug: str
+    fields: list[FieldView]  # used by at least one loaded trial
+    more: list[FieldView]  # used by none: shown behind "more fields"
+
+
+def _without_field_prefix(name: str, messages: list[str]) -> list[str]:
+    prefix = f"{name}: "
+    return [m.removeprefix(prefix) for m in messages]
+
+
+def _read_screening_date(text: str, today: date, errors: dict[str, list[str]]) -> date:
+    if not text:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[AS_OF] = [f"The screening date must be a date, YYYY-MM-DD; got {text!r}"]
+        return today
+
+
+def _read_items(values: list[str], errors: dict[str, list[str]]) -> list[int] | None:
+    answered = [value for value in values if value.strip()]
+    if not answered:
+        return None
+    if len(answered) != len(ALSFRS_R_ITEMS):
+        errors[ITEMS] = ["Answer all 12 ALSFRS-R items, or leave them all blank."]
+        return None
+    try:
+        return [int(value) for value in answered]
+    except ValueError:
+        errors[ITEMS] = ["Each ALSFRS-R item is a whole number from 0 to 4."]
+        return None
+
+
+def read_form(data: QueryDict | None, *, today: date) -> FormReading:
+    data = data or QueryDict()
+    errors: dict[str, list[str]] = {}
+    raw: dict[str, str | list[str]] = {AS_OF: data.get(AS_OF, "").strip()}
+    as_of = _read_screening_date(str(raw[AS_OF]), today, errors)
+    values: dict[str, object] = {}
+    for m in ENTERED:
+        if m.type == MeasureType.SCORES:
+            raw[m.name] = data.getlist(m.name)
+            value = _read_items(raw[m.name], errors)
+        else:
+            raw[m.name] = data.get(m.name, "")[:200]
+            try:
+                value = parse_text_value(m, raw[m.name])
+            except ValueError as error:
+                errors[m.name] = [str(error)]
+                continue
+        if value is not None:
+            values[m.name] = value
+    patient, problems = read_patient_lenient(values, as_of=as_of)
+    for name, messages in problems.items():
+        errors.setdefault(name, []).extend(_without_field_prefix(name, messages))
+    return FormReading(as_of=as_of, raw=raw, patient=patient, errors=errors)
+
+
+def item_views(reading: FormReading) -> list[ItemView]:
+    values = reading.raw.get(ITEMS) or [""] * len(ALSFRS_R_ITEMS)
+    gastrostomy = reading.patient.entered.get("gastrostomy") is True
+    return [
+        ItemView(
+            number=item.number,
+            label=item.label,
+            domain=item.domain.label,
+            choices=item.choices(gastrostomy=gastrostomy),
+            value=values[index] if index < len(values) else "",
+        )
+        for index, item in enumerate(ALSFRS_R_ITEMS)
+    ]
+
+
+def section_views(reading: FormReading, usage: Mapping[str, int]) -> list[SectionView]:
+    sections = []
+    for section, legend in SECTION_LEGENDS.items():
+        fields = [
+            FieldView(
+                measure=m,
+                value=str(reading.raw.get(m.name, "")) if m.type != MeasureType.SCORES else "",
+                errors=reading.errors.get(m.name, []),
+                trials=usage.get(m.name, 0),
+            )
+            for m in ENTERED
+            if m.section == section
+        ]
+        # A field with a value or an error stays in view even if no trial asks for it.
+        shown = [f for f in fields if f.trials or f.value or f.errors or f.measure.name == ITEMS]
+        more = [f for f in fields if f not in shown]
+        sections.append(SectionView(legend, section.value, shown, more))
+    return sections

@@ -1,0 +1,140 @@
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import CriterionFactory, TrialFactory
+from trials.models import Criterion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fvc_trial():
+    trial = TrialFactory(
+        nct_id="NCT00000001", brief_title="FVC trial", minimum_age_years=18, maximum_age_years=80
+    )
+    CriterionFactory(trial=trial, position=1, text="FVC ≥ 70%", rule="fvc_percent >= 70")
+    CriterionFactory(
+        trial=trial,
+        position=2,
+        kind=Criterion.Kind.EXCLUSION,
+        text="Gastrostomy",
+        rule="gastrostomy",
+    )
+    return trial
+
+
+def run_screen(tmp_path, patient, *args) -> tuple[int, str, str]:
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(patient))
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("screen", str(path), *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_cli_screens_a_patient_as_json(tmp_path, fvc_trial):
+    patient = {"age": 50, "fvc_percent": 65, "gastrostomy": False}
+    code, out, _ = run_screen(tmp_path, patient, "--format", "json", "--as-of", "2026-01-15")
+    report = json.loads(out)
+    assert code == 0
+    assert report["as_of"] == "2026-01-15"
+    assert report["patient"]["entered"]["fvc_percent"] == 65
+    (result,) = report["results"]
+    assert (result["nct_id"], result["verdict"]) == ("NCT00000001", "ineligible")
+    fvc = next(c for c in result["criteria"] if c["text"] == "FVC ≥ 70%")
+    assert fvc["outcome"] == "fail"
+    assert fvc["rule"] == "fvc_percent >= 70"
+    assert "65" in fvc["explanation"]
+    assert "70" in fvc["explanation"]
+    gastrostomy = next(c for c in result["criteria"] if c["text"] == "Gastrostomy")
+    assert (gastrostomy["kind"], gastrostomy["outcome"]) == ("exclusion", "pass")
+
+
+def test_the_cli_text_output_names_verdicts_and_reasons(tmp_path, fvc_trial):
+    code, out, _ = run_screen(tmp_path, {"age": 50, "fvc_percent": 75, "gastrostomy": False})
+    assert code == 0
+    assert "NCT00000001  ELIGIBLE  FVC trial" in out
+
+
+def test_the_cli_exits_2_with_one_line_per_bad_field(tmp_path, fvc_trial):
+    patient = {
+        "age": -3,
+        "fvc_percent": 500,
+        "alsfrs_r_items": [4] * 11,
+        "symptom_onset": "2025-13-01",
+        "unknown_key": 1,
+        "svc_percent": "high",
+    }
+    code, out, err = run_screen(tmp_path, patient)
+    lines = err.strip().splitlines()
+    assert code == 2
+    assert out == ""
+    fields = sorted(line.split(":")[0] for line in lines)
+    assert fields == sorted(
+        ["age", "fvc_percent", "alsfrs_r_items", "symptom_onset", "unknown_key", "svc_percent"]
+    )
+
+
+def test_the_cli_rejects_onset_after_the_screening_date(tmp_path, fvc_trial):
+    code, _, err = run_screen(tmp_path, {"symptom_onset": "2026-03-01"}, "--as-of", "2026-01-01")
+    assert code == 2
+    assert err.startswith("symptom_onset:")
+
+
+def test_the_cli_rejects_an_unknown_trial_and_bad_json(tmp_path, fvc_trial):
+    code, _, err = run_screen(tmp_path, {}, "--trial", "NCT99999999")
+    assert (code, err.strip()) == (2, "trial: NCT99999999 is not loaded")
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(SystemExit) as exit:
+        call_command("screen", str(tmp_path / "broken.json"), stderr=io.StringIO())
+    assert exit.value.code == 2
+
+
+def test_the_cli_screens_only_the_trials_asked_for(tmp_path, fvc_trial):
+    TrialFactory(nct_id="NCT00000002")
+    _, out, _ = run_screen(tmp_path, {}, "--trial", "NCT00000002", "--format", "json")
+    assert [r["nct_id"] for r in json.loads(out)["results"]] == ["NCT00000002"]
+
+
+def test_the_api_returns_the_same_json_as_the_cli(client, tmp_path, fvc_trial):
+    patient = {"age": 50, "fvc_percent": 65, "as_of": "2026-01-15"}
+    response = client.post("/api/screen", patient, content_type="application/json")
+    _, out, _ = run_screen(tmp_path, patient, "--format", "json")
+    assert response.status_code == 200
+    assert response.json() == json.loads(out)
+
+
+@pytest.mark.parametrize(
+    ("patient", "field"),
+    [
+        ({"age": -3}, "age"),
+        ({"fvc_percent": 500}, "fvc_percent"),
+        ({"alsfrs_r": 49}, "alsfrs_r"),
+        ({"alsfrs_r_items": [4] * 11}, "alsfrs_r_items"),
+        ({"alsfrs_r_items": [5] + [4] * 11}, "alsfrs_r_items"),
+        ({"symptom_onset": "2025-13-01"}, "symptom_onset"),
+        ({"favourite_colour": "blue"}, "favourite_colour"),
+        ({"age": "fifty"}, "age"),
+    ],
+)
+def test_the_api_answers_400_with_field_errors(client, fvc_trial, patient, field):
+    response = client.post("/api/screen", patient, content_type="application/json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+
+
+@pytest.mark.parametrize("body", ["{", "[1, 2]", '"text"'])
+def test_the_api_rejects_a_body_that_is_not_a_json_object(client, body):
+    response = client.post("/api/screen", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "body" in response.json()["errors"]
+
+
+def test_the_api_takes_only_post(client):
+    assert client.get("/api/screen").status_code == 405

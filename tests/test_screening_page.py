@@ -1,0 +1,197 @@
+import re
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import CriterionFactory, TrialFactory
+from trials.models import Criterion, OverallStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trials():
+    fvc = TrialFactory(nct_id="NCT00000001", brief_title="FVC trial")
+    CriterionFactory(trial=fvc, position=1, text="FVC at least 70%", rule="fvc_percent >= 70")
+    onset = TrialFactory(nct_id="NCT00000002", brief_title="Early disease trial")
+    CriterionFactory(
+        trial=onset, position=1, text="Onset within 24 months", rule="months_since_onset <= 24"
+    )
+    closed = TrialFactory(
+        nct_id="NCT00000003", brief_title="Closed trial", overall_status=OverallStatus.COMPLETED
+    )
+    CriterionFactory(
+        trial=closed,
+        position=1,
+        kind=Criterion.Kind.EXCLUSION,
+        text="Gastrostomy",
+        rule="gastrostomy",
+    )
+    return fvc, onset, closed
+
+
+def trial_groups(response) -> dict[str, list[str]]:
+    return {
+        group.verdict: [view.info.nct_id for view in group.trials]
+        for group in response.context["results"].groups
+    }
+
+
+def test_the_form_has_a_field_per_entered_measure_grouped_in_sections(client, trials):
+    html = client.get("/").content.decode()
+    for name in ["age", "sex", "el_escorial", "fvc_percent", "symptom_onset", "riluzole"]:
+        assert f'name="{name}"' in html
+    assert html.count('name="alsfrs_r_items"') == 12
+    assert 'name="alsfrs_r_bulbar"' not in html  # derived, never entered
+    for legend in ["Patient", "Diagnosis", "Function", "Breathing", "Treatments", "Other"]:
+        assert f"<legend>{legend}</legend>" in html
+    assert 'hx-headers=\'{"X-CSRFToken"' in html
+
+
+def test_fields_no_trial_uses_sit_behind_more_fields(client, trials):
+    sections = {s.slug: s for s in client.get("/").context["sections"]}
+    breathing = sections["breathing"]
+    assert [f.measure.name for f in breathing.fields] == ["fvc_percent"]
+    assert "svc_percent" in [f.measure.name for f in breathing.more]
+    assert breathing.fields[0].trials == 1
+    diagnosis = {f.measure.name: f.trials for f in sections["diagnosis"].fields}
+    assert diagnosis == {"symptom_onset": 1}
+
+
+def test_a_blank_form_shows_every_open_trial_as_possibly_eligible(client, trials):
+    response = client.get("/")
+    assert trial_groups(response) == {
+        "eligible": [],
+        "possibly_eligible": ["NCT00000001", "NCT00000002"],
+        "ineligible": [],
+    }
+    assert response.context["results"].closed_hidden == 1
+
+
+def test_closed_trials_show_on_request_with_their_status(client, trials):
+    response = client.post("/", {"show_closed": "on"})
+    assert "NCT00000003" in trial_groups(response)["possibly_eligible"]
+    assert "Completed" in response.content.decode()
+
+
+def test_results_group_trials_by_verdict_with_counts(client, trials):
+    response = client.post("/", {"fvc_percent": "80", "symptom_onset": "2010-01-01"})
+    assert trial_groups(response) == {
+        "eligible": ["NCT00000001"],
+        "possibly_eligible": [],
+        "ineligible": ["NCT00000002"],
+    }
+    summary = re.search(
+        r'id="results-summary" role="status">(.*?)</p>', response.content.decode(), re.S
+    )
+    assert " ".join(summary.group(1).split()).startswith(
+        "1 eligible, 0 possibly eligible, 1 ineligible"
+    )
+
+
+def test_an_ineligible_trial_is_collapsed_to_its_near_miss(client, trials):
+    html = client.post("/", {"fvc_percent": "65"}).content.decode()
+    article = re.search(
+        r'aria-labelledby="trial-NCT00000001">\s*(<details>.*?)</article>', html, re.S
+    )
+    summary = article.group(1).split("</summary>")[0]
+    assert "Fails only: FVC 65% of predicted is below the required 70%" in summary
+
+
+def test_an_invalid_value_is_reported_at_its_field_and_ignored(client, trials):
+    response = client.post("/", {"fvc_percent": "500", "age": "50"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="fvc_percent-error">FVC must be a percent of predicted between 0 and 200' in html
+    assert 'aria-invalid="true"' in html
+    assert "1 value ignored" in html
+    assert 'value="50"' in html  # nothing else lost
+    assert response.context["reading"].patient.entered == {"age": 50}
+
+
+def test_a_date_in_the_future_is_an_error_at_its_field(client, trials):
+    next_year = timezone.localdate().year + 1
+    response = client.post("/", {"symptom_onset": f"{next_year}-01-01"})
+    assert "symptom_onset" in response.context["reading"].errors
+
+
+def test_a_month_is_enough_for_a_date(client, trials):
+    response = client.post("/", {"symptom_onset": "2010-03", "fvc_percent": "80"})
+    assert response.context["reading"].errors == {}
+    assert "NCT00000002" in trial_groups(response)["ineligible"]
+
+
+def test_the_live_update_returns_only_the_results_and_field_errors(client, trials):
+    response = client.post("/", {"fvc_percent": "500"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response["Vary"] == "HX-Request"
+    assert "<html" not in html
+    assert html.lstrip().startswith('<section id="results"')
+    assert 'id="fvc_percent-error" hx-swap-oob="true">FVC must be' in html
+    assert 'id="age-error" hx-swap-oob="true"></p>' in html
+
+
+def test_a_boosted_request_gets_the_full_page(client, trials):
+    response = client.post(
+        "/", {"fvc_percent": "80"}, headers={"HX-Request": "true", "HX-Boosted": "true"}
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_the_alsfrs_r_items_give_the_total_and_subscores(client, trials):
+    items = ["4", "4", "3", "4", "3", "3", "4", "2", "2", "4", "4", "3"]
+    response = client.post("/", {"alsfrs_r_items": items})
+    assert "ALSFRS-R total 40; bulbar 11, fine motor 10, gross motor 8, respiratory 11" in (
+        response.content.decode()
+    )
+
+
+def test_some_items_without_the_others_is_an_error(client, trials):
+    response = client.post(
+        "/", {"alsfrs_r_items": ["4", "4", "", "", "", "", "", "", "", "", "", ""]}
+    )
+    assert response.context["reading"].errors["alsfrs_r_items"] == [
+        "Answer all 12 ALSFRS-R items, or leave them all blank."
+    ]
+
+
+def test_a_time_window_is_shown_and_closing_windows_come_first(client, trials):
+    late = TrialFactory(nct_id="NCT00000004", brief_title="Three-year window")
+    CriterionFactory(
+        trial=late, position=1, text="Onset within 36 months", rule="months_since_onset <= 36"
+    )
+    onset = timezone.localdate().replace(day=1).isoformat()
+    response = client.post("/", {"symptom_onset": onset, "fvc_percent": "80"})
+    eligible = trial_groups(response)["eligible"]
+    assert eligible[:2] == ["NCT00000002", "NCT00000004"]
+    assert "Window closes" in response.content.decode()
+
+
+def test_the_next_question_is_the_value_that_settles_most_trials(client, trials):
+    other = TrialFactory(nct_id="NCT00000005")
+    CriterionFactory(trial=other, position=1, text="SVC", rule="fvc_percent >= 50")
+    response = client.post("/", {"symptom_onset": "2025-01"})
+    question = response.context["results"].next_question
+    assert (question.measure.name, question.trials) == ("fvc_percent", 2)
+
+
+def test_the_screening_date_can_be_set(client, trials):
+    response = client.post("/", {"as_of": "2026-01-15"})
+    assert response.context["reading"].as_of == date(2026, 1, 15)
+    bad = client.post("/", {"as_of": "soon"})
+    assert "as_of" in bad.context["reading"].errors
+
+
+def test_the_print_summary_lists_the_values_entered(client, trials):
+    html = client.post("/", {"fvc_percent": "65", "age": "50"}).content.decode()
+    summary = html[html.index('class="entered-values print-only"') :]
+    assert "<dt>Age</dt><dd>50 years</dd>" in summary
+    assert "<dt>FVC</dt><dd>65 % of predicted</dd>" in summary
+
+
+def test_entered_text_comes_back_escaped(client, trials):
+    html = client.post("/", {"gene_variants": "<script>alert(1)</script>"}).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
