@@ -131,6 +131,8 @@ def test_the_live_update_returns_only_the_results_and_field_errors(client, trial
     assert html.lstrip().startswith('<section id="results"')
     assert 'id="fvc_percent-error" hx-swap-oob="true">FVC must be' in html
     assert 'id="age-error" hx-swap-oob="true"></p>' in html
+    assert '<p id="results-summary" role="status" hx-swap-oob="innerHTML">' in html
+    assert "1 value ignored" in html
 
 
 def test_a_boosted_request_gets_the_full_page(client, trials):
