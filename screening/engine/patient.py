@@ -414,6 +414,9 @@ def _shown(raw: object) -> str:
 # Deriving
 
 
+NOT_APPLICABLE_TO_MEN = ("pregnant", "breastfeeding", "childbearing_potential")
+
+
 def _patient(entered: Mapping[str, object], as_of: date) -> Patient:
     facts, unavailable = _derive(entered, as_of)
     return Patient(
@@ -430,6 +433,10 @@ def _derive(entered: Mapping[str, object], as_of: date) -> tuple[dict[str, Fact]
     if isinstance(items := entered.get("alsfrs_r_items"), tuple):
         facts.update(_alsfrs_facts(items))
     facts.update(_clocked(entered, as_of))
+    if entered.get("sex") == "male":
+        # Not asked of a man, so a blank answer must not leave pregnancy criteria unknown.
+        for name in NOT_APPLICABLE_TO_MEN:
+            facts.setdefault(name, Fact(False))
     _progression(facts, unavailable)
     for drug in DRUGS:
         use = entered.get(drug)

@@ -275,3 +275,17 @@ def test_form_text_becomes_the_value_the_reader_takes(name, text, value):
 def test_form_text_that_cannot_be_read_says_why(name, text, message):
     with pytest.raises(ValueError, match=message):
         parse_text_value(measure(name), text)
+
+
+def test_a_man_is_known_not_to_be_pregnant_or_breastfeeding():
+    from screening.engine import Kind, compile_rule, evaluate_criterion
+    from screening.engine.evaluator import CriterionSpec
+
+    patient = read_patient({"sex": "male"}, as_of=date(2026, 1, 1))
+    criterion = CriterionSpec(
+        1, Kind.EXCLUSION, "Pregnancy", compile_rule("pregnant or breastfeeding")
+    )
+    assert evaluate_criterion(criterion, patient).outcome == "pass"
+    assert patient.to_json()["derived"]["pregnant"] is False
+    woman = read_patient({"sex": "female"}, as_of=date(2026, 1, 1))
+    assert evaluate_criterion(criterion, woman).outcome == "unknown"
