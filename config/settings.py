@@ -155,3 +155,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "screening:screen"
+# Saved screenings older than this many days are deleted by `manage.py purge_screenings`; 0 = off.
+SCREENING_RETENTION_DAYS = envint("SCREENING_RETENTION_DAYS", "0")

@@ -4,5 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("trials/", include("trials.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("log/", include("screening.log_urls")),
     path("", include("screening.urls")),
 ]

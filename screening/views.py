@@ -9,20 +9,17 @@ from django.views.decorators.vary import vary_on_headers
 
 from screening.catalogue import current_catalogue
 from screening.engine import PatientError, read_patient, screen
-from screening.forms import item_views, read_form, section_views
+from screening.forms import FormReading, item_views, read_form, section_views
 from screening.reports import screening_json
 from screening.results import results_view
 
 
-@require_http_methods(["GET", "POST"])
-@vary_on_headers("HX-Request")
-def screen_page(request: HttpRequest) -> HttpResponse:
+def screen_context(request: HttpRequest, reading: FormReading) -> dict[str, object]:
+    """What the screening page shows for one reading of the form (also used by the log)."""
     catalogue = current_catalogue()
-    data = request.POST if request.method == "POST" else None
-    reading = read_form(data, today=timezone.localdate())
     show_closed = request.POST.get("show_closed") == "on"
     results = screen(catalogue.trials, reading.patient)
-    context = {
+    return {
         "reading": reading,
         "sections": section_views(reading, catalogue.usage),
         "items": item_views(reading),
@@ -30,9 +27,16 @@ def screen_page(request: HttpRequest) -> HttpResponse:
         "show_closed": show_closed,
         "facts": reading.patient.facts,
     }
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def screen_page(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    reading = read_form(data, today=timezone.localdate())
     live = request.htmx and not request.htmx.boosted
     template = "screening/screen.html#live" if live else "screening/screen.html"
-    return render(request, template, context)
+    return render(request, template, screen_context(request, reading))
 
 
 @require_POST
