@@ -8,9 +8,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from screening.engine.criteria_parser import parse_criterion
+from trials.admin_test_patients import trial_patients_check
 from trials.models import Criterion, Trial
 from trials.registry import StudyRecord, text_hash
-from trials.splitter import ItemKind, split_criteria
+from trials.splitter import split_criteria
 
 
 class ImportOutcome(StrEnum):
@@ -31,24 +32,36 @@ class DraftCriterion:
     review_status: str
 
 
+def _fitted(section: str) -> str:
+    # Headings merged from several ("Inclusion Criteria: / Key inclusion criteria:") can outgrow
+    # the column; the whole text stays in Trial.eligibility_text.
+    limit = Criterion._meta.get_field("section").max_length
+    return section if len(section) <= limit else section[: limit - 1] + "…"
+
+
+def parsed_fields(text: str, kind: str) -> tuple[str, str, str]:
+    """(rule, rule_note, review_status) for one item, as the parser structures it."""
+    parsed = parse_criterion(text, kind)
+    structured = parsed.rule is not None and kind != Criterion.Kind.UNCLASSIFIED
+    fully = structured and not parsed.note
+    status = Criterion.ReviewStatus.AUTO if fully else Criterion.ReviewStatus.NEEDS_REVIEW
+    return (parsed.rule or "") if structured else "", parsed.note, status
+
+
 def draft_criteria(text: str) -> list[DraftCriterion]:
     """Split the registry text into items and structure each one the parser is sure of."""
     drafts = []
     for item in split_criteria(text):
-        parsed = parse_criterion(item.text, item.kind.value)
-        structured = parsed.rule is not None and item.kind != ItemKind.UNCLASSIFIED
-        fully = structured and not parsed.note
+        rule, note, status = parsed_fields(item.text, item.kind.value)
         drafts.append(
             DraftCriterion(
                 kind=item.kind.value,
                 section=item.section,
                 text=item.text,
                 parent=item.parent,
-                rule=parsed.rule or "" if structured else "",
-                rule_note=parsed.note,
-                review_status=(
-                    Criterion.ReviewStatus.AUTO if fully else Criterion.ReviewStatus.NEEDS_REVIEW
-                ),
+                rule=rule,
+                rule_note=note,
+                review_status=status,
             )
         )
     return drafts
@@ -124,4 +137,5 @@ def trial_import(*, record: StudyRecord) -> ImportOutcome:
     trial.save()
     if text_changed:
         replace_criteria(trial, draft_criteria(record.eligibility_text))
+        trial_patients_check(trial=trial)
     return ImportOutcome.CREATED if created else ImportOutcome.UPDATED

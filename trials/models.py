@@ -3,6 +3,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from screening.engine import Verdict
+
 nct_id_validator = RegexValidator(
     r"^NCT\d{8}\Z", "An NCT ID is 'NCT' followed by 8 digits, for example NCT03828123."
 )
@@ -157,6 +159,9 @@ class Criterion(models.Model):
     review_status = models.CharField(
         max_length=16, choices=ReviewStatus, default=ReviewStatus.NEEDS_REVIEW
     )
+    # Optimistic locking: an editor's form carries the version it was opened at, and a save
+    # from an older version is refused instead of silently undoing someone else's change.
+    version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -171,6 +176,62 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.position}: {self.text[:80]}"
 
+    def save(self, *args, **kwargs) -> None:
+        # Every write moves the version on, whoever makes it (admin, import, re-parse), so an
+        # editor holding an older copy is always stopped by the admin form's version check.
+        self.version += 1
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
     @property
     def is_curated(self) -> bool:
         return self.review_status in {self.ReviewStatus.EDITED, self.ReviewStatus.REVIEWED}
+
+
+class ExpectedVerdict(models.TextChoices):
+    ELIGIBLE = Verdict.ELIGIBLE.value, "Eligible"
+    POSSIBLY_ELIGIBLE = Verdict.POSSIBLY_ELIGIBLE.value, "Possibly eligible"
+    INELIGIBLE = Verdict.INELIGIBLE.value, "Ineligible"
+
+
+class TestPatient(models.Model):
+    """An example patient a curator keeps with a trial, with the verdict the rules must give."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="test_patients")
+    name = models.CharField(
+        max_length=200,
+        help_text="A name your colleagues will recognise, e.g. 'Bulbar onset, FVC 65%, "
+        "on riluzole for 2 months'.",
+    )
+    patient = models.JSONField(
+        help_text="The patient as JSON, with the names from the vocabulary page, e.g. "
+        '{"as_of": "2025-06-01", "age": 54, "fvc_percent": 65}. Keep "as_of" (the screening '
+        "date) so the example does not age; if you leave it out, today's date is filled in.",
+    )
+    expected_verdict = models.CharField(
+        max_length=20,
+        choices=ExpectedVerdict,
+        help_text="What Prescreen should say for this patient with this trial's rules.",
+    )
+    # The last check against the stored rules: filled in whenever the criteria or the example
+    # are saved, so the trial list can filter failing examples without screening every trial.
+    last_verdict = models.CharField(max_length=20, choices=ExpectedVerdict, blank=True)
+    last_result = models.TextField(blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["trial", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "name"], name="test_patient_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_failing(self) -> bool:
+        return self.checked_at is not None and self.last_verdict != self.expected_verdict

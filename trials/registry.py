@@ -4,6 +4,7 @@ Plain Python: everything here checks the shape of one study and says exactly wha
 so the importer can report the record and go on with the next one.
 """
 
+import decimal
 import hashlib
 import json
 import re
@@ -24,6 +25,9 @@ AGE_UNITS_IN_YEARS = {
 }
 AGE_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s+([A-Za-z]+?)s?\s*$")
 NO_AGE_LIMIT = {"", "n/a", "na", "none"}
+# Registry criteria texts are a few kilobytes; one far longer is not criteria, and splitting it
+# would take minutes.
+MAX_ELIGIBILITY_CHARACTERS = 100_000
 
 
 class RecordError(ValueError):
@@ -49,7 +53,10 @@ def parse_age(text: str | None) -> Decimal | None:
             f"age {text!r} is not a number followed by Years, Months, Weeks, Days, Hours or Minutes"
         )
     years = Decimal(match.group(1)) * AGE_UNITS_IN_YEARS[unit]
-    return years.quantize(Decimal("0.0001"))
+    try:
+        return years.quantize(Decimal("0.0001"))
+    except decimal.InvalidOperation:
+        raise RecordError(f"age {text[:40]!r} is too large to be an age") from None
 
 
 def parse_registry_date(text: str | None) -> date | None:
@@ -74,7 +81,11 @@ def phase_from_list(phases: list[str]) -> str:
 
 def record_hash(study: dict[str, Any]) -> str:
     canonical = json.dumps(study, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    try:
+        return hashlib.sha256(canonical.encode()).hexdigest()
+    except UnicodeEncodeError:
+        # JSON can spell an unpaired surrogate ("\ud800"); no database column can store it.
+        raise RecordError("the record holds text that is not valid Unicode") from None
 
 
 def text_hash(text: str) -> str:
@@ -148,6 +159,11 @@ def read_study(study: Any) -> StudyRecord:
         raise RecordError("armsInterventionsModule.interventions must be a list of objects")
     condition_list = _string_list(conditions, "conditions", "conditionsModule")
     text = _get(eligibility, "eligibilityCriteria", str, "eligibilityModule") or ""
+    if len(text) > MAX_ELIGIBILITY_CHARACTERS:
+        raise RecordError(
+            f"eligibilityModule.eligibilityCriteria is {len(text):,} characters, "
+            f"over the limit of {MAX_ELIGIBILITY_CHARACTERS:,}"
+        )
     minimum_age = _get(eligibility, "minimumAge", str, "eligibilityModule")
     maximum_age = _get(eligibility, "maximumAge", str, "eligibilityModule")
 

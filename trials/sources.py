@@ -5,9 +5,11 @@ so memory stays flat however many studies a folder or zip holds.
 """
 
 import json
+import lzma
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,18 @@ from typing import Any
 MAX_STUDY_BYTES = 50 * 1024 * 1024
 API_PAGE_SIZE = 100
 API_TIMEOUT_SECONDS = 30
+UNPACK_STEP_BYTES = 1024 * 1024
+# What opening a damaged zip, or unpacking an encrypted or oddly compressed member, raises.
+UNPACK_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +64,44 @@ def _load_json(raw: bytes, where: str) -> Iterator[Study]:
         yield Study(where, error=f"not UTF-8 text ({error.reason} at byte {error.start})")
     except json.JSONDecodeError as error:
         yield Study(where, error=f"invalid JSON: {error.msg} (line {error.lineno})")
+    except RecursionError:
+        yield Study(where, error="invalid JSON: nested too deeply to be a study")
     else:
         yield from studies_in_document(document, where)
 
 
 def studies_in_file(path: Path) -> Iterator[Study]:
-    if path.stat().st_size > MAX_STUDY_BYTES * 20:
-        yield Study(str(path), error="file too large to be a study or a page of studies")
+    try:
+        if path.stat().st_size > MAX_STUDY_BYTES * 20:
+            yield Study(str(path), error="file too large to be a study or a page of studies")
+            return
+        raw = path.read_bytes()
+    except OSError as error:
+        yield Study(str(path), error=f"cannot be read: {error.strerror or error}")
         return
-    yield from _load_json(path.read_bytes(), str(path))
+    yield from _load_json(raw, str(path))
+
+
+def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes | None:
+    """The member's bytes, or None past MAX_STUDY_BYTES.
+
+    Read in steps: a member whose header understates its size (a zip bomb) is cut off at the
+    limit instead of being inflated whole into memory, as `ZipFile.read` would.
+    """
+    chunks, size = [], 0
+    with archive.open(member) as stream:
+        while chunk := stream.read(UNPACK_STEP_BYTES):
+            size += len(chunk)
+            if size > MAX_STUDY_BYTES:
+                return None
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def studies_in_zip(path: Path) -> Iterator[Study]:
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as error:
+    except UNPACK_ERRORS as error:
         yield Study(str(path), error=f"not a readable zip file: {error}")
         return
     with archive:
@@ -76,9 +113,14 @@ def studies_in_zip(path: Path) -> Iterator[Study]:
                 yield Study(where, error=f"{member.file_size} bytes unpacked, over the limit")
                 continue
             try:
-                raw = archive.read(member)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
+                raw = _unpack(archive, member)
+            except UNPACK_ERRORS as error:
                 yield Study(where, error=f"cannot be unpacked: {error}")
+                continue
+            if raw is None:
+                yield Study(
+                    where, error=f"more than {MAX_STUDY_BYTES} bytes unpacked, over the limit"
+                )
                 continue
             yield from _load_json(raw, where)
 
@@ -102,7 +144,7 @@ def fetch_page(base_url: str, params: dict[str, str]) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(request, timeout=API_TIMEOUT_SECONDS) as response:
             page = json.loads(response.read().decode("utf-8"))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         raise SourceError(f"{url}: {error}") from None
     if not isinstance(page, dict):
         raise SourceError(f"{url}: the answer is not a page of studies")

@@ -11,8 +11,10 @@ split is doubtful it is not made: a missed split only makes one item longer, a w
 split cuts a criterion in two.
 """
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -187,10 +189,11 @@ def _previous_word(text: str) -> str:
 
 
 def _is_inline_heading(text: str, match: re.Match[str]) -> bool:
-    before = text[: match.start()].rstrip()
+    # Only the words next to a heading matter; a window keeps long collapsed texts linear.
+    before = text[max(0, match.start() - _CONTEXT) : match.start()].rstrip()
     if _previous_word(before).lower() in _NOT_BEFORE_HEADING:
         return False
-    after = text[match.end() :].lstrip()
+    after = text[match.end() : match.end() + _CONTEXT].lstrip()
     if match["colon"]:
         return bool(match["crit"]) or _MARKER_AT_START.match(after) is not None
     if not match["crit"]:
@@ -263,6 +266,10 @@ _QUANTITY_WORDS = _word_set(
 )
 _COMPARATORS = tuple("≥≤<>=±~+-−–/×^")
 _CONTEXT = 80
+# How many later markers are searched for an outer list resuming after a nested one. Real
+# nested lists are a few items long; searching every later marker made long runs of markers
+# quadratic (a 10 KB record of "① " took minutes).
+_LOOKAHEAD = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -738,16 +745,18 @@ class _Builder:
         self.stack.append(_Level(indent, reading.style, expected, -1, parent, depth))
         return depth, parent
 
-    def _later_markers(self) -> list[_Marker]:
-        """Markers after the current one, up to the next heading."""
+    def _later_markers(self) -> Iterator[_Marker]:
+        """Markers after the current one, up to the next heading, nearest first."""
         event = self.events[self.event_index]
         assert isinstance(event, _Text)
-        later = list(event.markers[self.marker_index + 1 :])
-        for other in self.events[self.event_index + 1 :]:
+        # Indexes, not slices: a slice per marker copies the rest of the text's markers.
+        for index in range(self.marker_index + 1, len(event.markers)):
+            yield event.markers[index]
+        for index in range(self.event_index + 1, len(self.events)):
+            other = self.events[index]
             if isinstance(other, _Heading):
-                break
-            later.extend(other.markers)
-        return later
+                return
+            yield from other.markers
 
     def _parent_resumes(self, parent: _Level, child: _Reading) -> bool:
         """Whether a list that starts inside another is followed by the outer list's next item.
@@ -755,7 +764,7 @@ class _Builder:
         That is what tells "3. Any of: 1. A 2. B 4. C" (nested) from two lists in a row.
         """
         expected = None if child.value is None else child.value + 1
-        for marker in self._later_markers():
+        for marker in itertools.islice(self._later_markers(), _LOOKAHEAD):
             readings = marker.readings
             if any(r.style == child.style and r.value == expected for r in readings):
                 expected = None if expected is None else expected + 1

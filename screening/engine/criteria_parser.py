@@ -14,6 +14,13 @@ patient the trial would take:
 Words that can turn the meaning of what is left out ("unless", "except", "if", "allowed") stop
 the parse: the item then needs a clinician. A rule that does not compile is never returned.
 
+An item of several sentences (or of criteria run together when their line breaks were lost) is
+read sentence by sentence: in an inclusion all are required, in an exclusion each excludes. A
+sentence whose turning word can only reach its own words ("If female, ... birth control",
+"FVC < 40% unless ...") is left out as a whole, which weakens an inclusion and narrows an
+exclusion; it still stops the parse when it names a measure another sentence names, speaks of
+the others ("allowed", "otherwise", "this criterion"), or goes on from the sentence before.
+
 Plain Python on purpose: no Django, so the parser is tested and timed on its own
 (`python -m tests.parser.coverage` prints the coverage over the registry fixtures).
 """
@@ -1000,11 +1007,19 @@ def _alsfrs(low: str) -> Iterator[_Fact]:
         return  # the item says "ALSFRS" or "ALS-FRS": no threshold is read from it
     for m in _ALSFRS_TOTAL.finditer(low):
         op, num = (m["op"], m["num"]) if m["op"] else (m["op2"], m["num2"])
-        if _in_range("alsfrs_r", num) and op != "==":
-            yield _Fact(*m.span(), Cmp("alsfrs_r", op, _number(num)), "alsfrs", _ALSFRS_WORDS)
+        if not _in_range("alsfrs_r", num) or op == "==":
+            continue
+        node: Node = Cmp("alsfrs_r", op, _number(num))
+        if m["higher"]:
+            if op != ">":
+                continue
+            # "> 24 higher": more than 24, or 24 and higher
+            note = f"'> {_number(num)} higher' read both as more than and as at least {num}."
+            node = Ambiguous(node, Cmp("alsfrs_r", ">=", _number(num)), note)
+        yield _Fact(*m.span(), node, "alsfrs", _ALSFRS_WORDS)
     for m in _ALSFRS_RANGE.finditer(low):
         if _in_range("alsfrs_r", m["low"], m["high"]) and int(m["low"]) < int(m["high"]):
-            node: Node = Between("alsfrs_r", _number(m["low"]), _number(m["high"]))
+            node = Between("alsfrs_r", _number(m["low"]), _number(m["high"]))
             yield _Fact(*m.span(), node, "alsfrs", _ALSFRS_WORDS)
     for m in _ALSFRS_DOMAIN.finditer(low):
         domain = _DOMAINS[m["domain"] or m["domain2"]]
@@ -1228,6 +1243,25 @@ def _duration(low: str) -> Iterator[_Fact]:
                 yield _Fact(*m.span(), node, name, _DURATION_WORDS)
 
 
+_DELAY = _rx(
+    rf"""(?:(?:the\s+)?(?:time|interval|delay)\s+(?:between|from)\s+(?:the\s+)?(?:first\s+)?(?:als\s+)?
+      (?:symptoms?(?:\s+onset)?|symptom\s+onset|onset(?:\s+of\s+(?:als\s+)?symptoms?)?)
+      \s+(?:and|to|until)\s+(?:the\s+)?(?:als\s+)?diagnosis
+    |diagnostic\s+delay)
+    (?:\s+(?:of|is|must\s+be|should\s+be))?\s*{_OP}\s*{_NUM}\s*{_DURATION_UNIT}"""
+)
+
+
+@_finder(r"diagnos")
+def _diagnostic_delay(low: str) -> Iterator[_Fact]:
+    for m in _DELAY.finditer(low):
+        months = _months(m["num"], m["unit"])
+        name = "months_onset_to_diagnosis"
+        if months is None or m["op"] == "==" or not _in_range(name, months):
+            continue
+        yield _Fact(*m.span(), Cmp(name, m["op"], months), name, _DURATION_WORDS)
+
+
 # Weight and BMI --------------------------------------------------------------------------------
 
 _BODY = _rx(
@@ -1290,6 +1324,31 @@ _SUPPORT_WORDS = _wordset(
     """
 )
 _PROCEDURE_WORDS = _SUPPORT_WORDS | {"history", "previous", "prior"}
+
+
+_AWAKE = _rx(
+    rf"""(?:(?P<both>non-?invasive\s+(?:or|and/or)\s+invasive\s+(?:mechanical\s+)?ventilation)
+      |(?P<external>external\s+(?:respiratory|ventilatory)\s+support)
+      |(?P<niv>{_NIV_TERM}))
+    (?:\s+(?:use|support))?
+    \s+(?:when|while|during)\s+(?:the\s+patient\s+is\s+)?(?:any\s+)?(?:awake|waking\s+hours)"""
+)
+
+
+@_finder(r"awake|waking")
+def _ventilation_awake(low: str) -> Iterator[_Fact]:
+    awake = Flag("niv_while_awake")
+    for m in _AWAKE.finditer(low):
+        if m["both"]:
+            # Invasive ventilation while awake is not recorded apart: a tracheostomy may be it.
+            note = "Invasive ventilation while awake is not recorded; only NIV while awake is."
+            node: Node = Ambiguous(awake, Or((awake, Flag("tracheostomy"))), note)
+        elif m["external"]:
+            note = "'External respiratory support' read as non-invasive ventilation."
+            node = Ambiguous(awake, TRUE, note)
+        else:
+            node = awake
+        yield _Fact(*m.span(), node, "niv", _SUPPORT_WORDS)
 
 
 @_finder(r"ventil|trache|gastro|peg\b|tube|niv\b|nippv|pap\b|respiratory support")
@@ -1355,7 +1414,7 @@ _EEC_WORDS = _wordset(
     established confirmed clinical clinically disease according accordance per based
     following using meet meets meeting met defined classified having category categories
     neurologist current study investigator either revised) el-escorial-revised
-    escorial-revised set by
+    escorial-revised set by fulfil fulfill fulfils fulfills fulfilling
     """
 )
 _POSSIBLE_OPEN = _rx(
@@ -1483,7 +1542,20 @@ _TAKING = r"(?:taking|receiving|on|treated\s+with)"
 _DRUG_FACTS = _rx(
     rf"""(?P<naive>(?P<d1>{_DRUG})[- ]na[iï]ve(?:\s+(?:subjects|participants|patients))?
         (?P<permit>\s+(?:are|is)\s+(?:permitted|allowed|eligible)(?:\s+in(?:\s+the\s+study)?)?)?)
-    |(?P<nottaken>not\s+have\s+(?:taken|received)\s+(?P<d2>{_DRUG})\s+{_period("2")})
+    |(?P<nottaken>(?:not\s+have|have\s+not|has\s+not)\s+(?:taken|received|used)
+        \s+(?:(?P<d2>{_DRUG})|it)\s+{_period("2")})
+    |(?P<cycles>\bcomplet(?:e|ed|ing)\s+(?:>=\s*)?(?P<n12>\d{{1,2}})\s+(?:treatment\s+)?cycles?
+        (?:\s+of\s+(?:treatment|(?P<d12>{_DRUG})(?:\s+treatment)?))?)
+    |(?P<onfor>(?:\bbe\s+)?\bon\s+(?P<d13>{_DRUG})\s+for\s+(?:>=\s*)?(?P<n13>\d{{1,3}})
+        \s*(?P<unit13>days?|weeks?|months?)\b)
+    |(?P<route>(?:currently\s+)?(?:taking|receiving|on|using|treated\s+with)
+        \s+(?P<way>intravenous|i\.?v\.?|oral)\s+(?P<d14>edaravone|radicava)(?:\s+treatment)?)
+    |(?P<within>\b(?:use\s+of|treatment\s+with|taken|received|used)\s+(?P<d15>{_DRUG})
+        (?P<iv>\s*\(\s*(?:edaravone\s+|radicava\s+)?(?:injection|infusion|intravenous|iv)\s*\)
+          |\s+(?:injection|infusion))?
+        \s+<=\s*(?P<n15>\d{{1,3}})\s*(?P<unit15>days?|weeks?|months?)
+        \s+(?:of|before|prior\s+to)\s+(?:the\s+)?(?:screening|baseline|randomi[sz]ation|enroll?ment
+          |study\s+entry|day\s+1)(?:\s+visit)?)
     |(?P<nottaking>(?:(?:currently\s+)?not\s+(?:currently\s+)?(?:be\s+)?
           (?:take|taking|receiving|receive|on|using|treated\s+with)
         |absence\s+of\s+treatment\s+with)
@@ -1521,6 +1593,20 @@ _DRUG_WORDS = _wordset(
 )
 
 
+def _the_drug(named: str | None, low: str) -> str | None:
+    """The drug a fact names, or for "it" / "cycles of treatment" the only drug of the item."""
+    if named:
+        return _DRUG_NAMES[named]
+    drugs = {_DRUG_NAMES[d] for d in re.findall(_DRUG, low)}
+    return drugs.pop() if len(drugs) == 1 else None
+
+
+def _not_taken(drug: str, days: int) -> Node:
+    """Not taken for at least `days`: never, or stopped at least that long ago."""
+    stopped = Cmp(f"{drug}_days_since_stopped", ">=", str(days))
+    return Or((Cmp(drug, "==", "never"), And((Cmp(drug, "==", "past"), stopped))))
+
+
 def _days(number: str, unit: str) -> tuple[int, tuple[str, ...]]:
     n = float(number)
     if unit.startswith("day"):
@@ -1545,17 +1631,55 @@ def _drugs(low: str) -> Iterator[_Fact]:
             else:
                 yield _Fact(*span, node, "drug_status", _DRUG_WORDS)
         elif m["nottaken"]:
-            drug = _DRUG_NAMES[m["d2"]]
-            node = InSet(drug, ("never", "past"), frozenset({"past"}))
+            drug = _the_drug(m["d2"], low)
+            if drug is None:
+                continue
+            days, notes = _days(m["n2"], m["unit2"])
+            yield _Fact(*span, _not_taken(drug, days), "drug_status", _DRUG_WORDS, notes=notes)
+        elif m["cycles"]:
+            # Completing 3 cycles is completing 2: "completed 2 cycles" is at least 2.
+            drug = _the_drug(m["d12"], low)
+            if drug != "edaravone" or not _in_range("edaravone_cycles", m["n12"]):
+                continue
+            node = Cmp("edaravone_cycles", ">=", _number(m["n12"]))
+            yield _Fact(*span, node, "drug_cycles", _DRUG_WORDS)
+        elif m["route"]:
+            way = "oral" if m["way"] == "oral" else "intravenous"
+            node = And((Cmp("edaravone", "==", "current"), Cmp("edaravone_route", "==", way)))
+            yield _Fact(*span, node, "drug_status", _DRUG_WORDS)
+        elif m["within"]:
+            drug = _DRUG_NAMES[m["d15"]]
+            if m["iv"] and drug != "edaravone":
+                continue  # only edaravone's route is recorded
+            days, notes = _days(m["n15"], m["unit15"])
+            since = f"{drug}_days_since_stopped"
+            # Taken on a day in the last `days`: whether that day itself counts is unclear.
+            used = [
+                _or(
+                    Cmp(drug, "==", "current"),
+                    _and(Cmp(drug, "==", "past"), Cmp(since, op, str(days))),
+                )
+                for op in ("<", "<=")
+            ]
+            note = f"Whether use exactly {days} days ago counts is unclear."
+            if m["iv"]:  # "Radicava (edaravone injection)": the route, or only the product
+                used[0] = And((Cmp("edaravone_route", "==", "intravenous"), used[0]))
+                note += " Whether oral edaravone counts as well is unclear."
             yield _Fact(
-                *span,
-                node,
-                "drug_status",
-                _DRUG_WORDS,
-                notes=(
-                    f"Stopping {drug} at least that long ago cannot be checked: "
-                    "past use is left open.",
-                ),
+                *span, Ambiguous(used[0], used[1], note), "drug_status", _DRUG_WORDS, notes=notes
+            )
+        elif m["onfor"]:
+            # Time on the drug is not recorded; a stable dose that long implies it.
+            drug = _DRUG_NAMES[m["d13"]]
+            days, notes = _days(m["n13"], m["unit13"])
+            current = Cmp(drug, "==", "current")
+            note = (
+                f"Time on {drug} (at least {days} days) is not recorded; "
+                "only current use and days on a stable dose are."
+            )
+            strong = And((current, Cmp(f"{drug}_stable_days", ">=", str(days))))
+            yield _Fact(
+                *span, Ambiguous(strong, current, note), "drug_status", _DRUG_WORDS, notes=notes
             )
         elif m["nottaking"]:
             drugs = [_DRUG_NAMES[d] for d in re.findall(_DRUG, m["drugs"])]
@@ -1697,6 +1821,8 @@ _QUALIFIERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "Rescreening later is not modelled.",
         ),
         (r"(?:the\s+)?key\s+criteria\s+are\s+listed\s+below", ""),
+        (r"(?:patients|subjects|participants)\s+entering\s+(?:this|the)\s+(?:study|trial)\s*:", ""),
+        (r"(?:a\s+)?chronic\s+onset\s+of(?:\s+a)?", "The kind of onset (chronic) is not checked."),
         (r"(?:prior\s+to|before)\s+surgery", "The test before surgery is done at the site."),
         (r"before\s+the\s+(?:cell\s+)?(?:transplantation|treatment)", ""),
         (
@@ -1790,6 +1916,12 @@ class _Item:
     def quote(self, start: int, end: int) -> str:
         return self.text.quote(self.base, start, end)
 
+    def base_text(self, start: int, end: int) -> str:
+        """The item's own words behind [start, end) of the rewritten text."""
+        if start >= end:
+            return ""
+        return self.base[self.text.origin[start][0] : self.text.origin[end - 1][1]]
+
 
 def _parenthesis_depths(low: str) -> list[int]:
     depths, depth = [], 0
@@ -1832,15 +1964,21 @@ def _qualifiers(low: str, facts: list[_Fact]) -> list[tuple[int, int, str]]:
 
 
 def _split(
-    item: _Item, start: int, end: int, pattern: re.Pattern[str]
+    item: _Item,
+    start: int,
+    end: int,
+    pattern: re.Pattern[str],
+    breaks: tuple[tuple[int, int], ...] = (),
 ) -> list[tuple[int, int, str]]:
-    """Pieces of [start, end) between separators that fall outside facts, qualifiers, blocked
-    spans and brackets; each piece with the separator before it."""
+    """Pieces of [start, end) between separators (matches of `pattern`, and `breaks`) that fall
+    outside facts, qualifiers, blocked spans and brackets; each piece with the separator before
+    it."""
     depths = item.depths
     pieces: list[tuple[int, int, str]] = []
     position, before = start, ""
-    for m in pattern.finditer(item.low, start, end):
-        a, b = m.span()
+    found = [(m.start(), m.end(), m[0]) for m in pattern.finditer(item.low, start, end)]
+    found += [(a, b, item.low[a:b]) for a, b in breaks if start <= a and b <= end]
+    for a, b, text in sorted(found):
         if a == start or b == end:
             continue
         if depths[a] or any(s < b and a < e for s, e in item.blocked):
@@ -1849,15 +1987,22 @@ def _split(
             continue
         if any(s < b and a < e for s, e, _ in item.qualifiers):
             continue
-        separator = m[0].strip()
+        separator = text.strip()
         if separator == "/" and not any(
-            f.end <= a and not item.low[f.end : a].strip() for f in item.facts
+            f.end <= a and _only_words_of(f, item.low[f.end : a]) for f in item.facts
         ):
-            continue  # "/" joins two facts only straight after one ("tracheostomy/ventilation")
+            # "/" joins two facts only straight after one ("tracheostomy/ventilation"), or
+            # after words of that fact ("tracheostomy placement/use of invasive ventilation").
+            continue
         pieces.append((position, a, before))
         position, before = b, separator
     pieces.append((position, end, before))
     return [p for p in pieces if item.low[p[0] : p[1]].strip(" ,;.:")]
+
+
+def _only_words_of(fact: _Fact, text: str) -> bool:
+    words = _words(text)
+    return len(words) <= 2 and all(w in fact.absorbs for w in words)
 
 
 def _connective(separator: str) -> str:
@@ -1905,11 +2050,8 @@ def _read(text: str, kind: str) -> ParsedCriterion:
         raise _Stop("A bracket is never closed: the item may be cut short or garbled.")
     _check_systems(item)
     _merge_facts(item)
-    sentences = [
-        node
-        for a, b, _ in _split(item, 0, len(low), _SENTENCE)
-        if (node := _sentence(item, a, b)) is not None
-    ]
+    spans = [(a, b) for a, b, _ in _split(item, 0, len(low), _SENTENCE, _run_on_breaks(item))]
+    sentences = [node for a, b in spans if (node := _whole_sentence(item, a, b, spans))]
     if not sentences:
         raise _Stop("Nothing to check: the item does not restrict who can take part.")
     root = _and(*sentences) if kind == INCLUSION else _or(*sentences)
@@ -1919,6 +2061,109 @@ def _read(text: str, kind: str) -> ParsedCriterion:
             root = If(_negated(fact.node), root)
     root = _bind_drugs(root, item)
     return _finish(root, item)
+
+
+# A run-on item: criteria whose line breaks were lost ("... criteria Between the ages of 21-85,
+# inclusive Sialorrhea refractory to ... Capable of giving informed consent"). A capitalised word
+# after a lower-case one, neither part of a name, starts the next criterion. Read so only in an
+# item with no sentence punctuation and at least three such places.
+_RUN_ON_BREAK = re.compile(r"(?<=[a-z0-9%)\]])(\s+)(?=[A-Z][a-z]+(?:-[A-Za-z]+)?\b)")
+_RUN_ON_MIN_BREAKS = 3
+_NOT_A_BREAK = _wordset(  # words after which a sentence goes on
+    """
+    of the a an and or nor with to by in on for at from than as after before per according
+    into over under via if unless except but then including
+    """
+)
+_GOES_ON = _wordset(  # words that go on with the sentence before them
+    """
+    and or nor unless except excluding but if than then including which who whose that when
+    where while provided
+    """
+)
+
+
+def _run_on_breaks(item: _Item) -> tuple[tuple[int, int], ...]:
+    if _SENTENCE.search(item.low):
+        return ()
+    text = item.text.text
+    breaks = []
+    for m in _RUN_ON_BREAK.finditer(text):
+        before = text[: m.start()].split()
+        after = text[m.end() :].split()
+        if not before or before[-1][:1].isupper() or before[-1].lower() in _NOT_A_BREAK:
+            continue  # "World Federation", "treated with Riluzole"
+        if after[0].lower() in _GOES_ON or re.match(_DRUG, after[0], re.IGNORECASE):
+            continue
+        if len(after) > 1 and after[1][:1].isupper():
+            continue  # a name: "... current World Federation of Neurology"
+        breaks.append(m.span(1))
+    return tuple(breaks) if len(breaks) >= _RUN_ON_MIN_BREAKS else ()
+
+
+# Words by which one sentence of an item can change what another one says: such a sentence is
+# never left out on its own.
+_ACROSS_SENTENCES = re.compile(
+    r"\b(?:allowed|permitted|permissible|acceptable|eligible|ineligible|included|enrolled"
+    r"|otherwise|instead|alternatively|however|exceptions?|exempt\w*|waived|regardless"
+    r"|appl(?:y|ies)|required|requirements?|criteri(?:on|a)|excluded?|this|these|that|those"
+    r"|such|above|below|previous|preceding|aforementioned)\b",
+    re.IGNORECASE,
+)
+_CONTRACEPTION = re.compile(
+    r"contracepti|birth\s+control|barrier\s+method|abstinen|intrauterine|sterile|sterili[sz]"
+    r"|post-?menopausal|spermicid",
+    re.IGNORECASE,
+)
+
+
+def _whole_sentence(item: _Item, start: int, end: int, spans: list[tuple[int, int]]) -> Node | None:
+    """One sentence of the item, as a node. In an item of several sentences, each is a
+    criterion of its own (all required in an inclusion, any excluding in an exclusion), so a
+    sentence whose own words may turn it ("unless ...", "if female, ...") is left out as a
+    whole, which only weakens an inclusion and narrows an exclusion. It is not left out when it
+    may change the other sentences: when it names a measure they name, holds a word such as
+    "allowed" or "otherwise", or holds a fact read for the whole item."""
+    notes, permits = len(item.notes), len(item.permits)
+    try:
+        node = _sentence(item, start, end)
+    except _Stop:
+        if not _stands_alone(item, start, end, spans):
+            raise
+    else:
+        if node is None or not any(isinstance(x, Unknown) and x.turning for x in _atoms(node)):
+            return node
+        if not _stands_alone(item, start, end, spans):
+            return node  # the turning word stops the parse in _finish
+    del item.notes[notes:], item.permits[permits:]  # what the sentence said goes with it
+    text = item.quote(start, end)
+    return Unknown(text, _reason(text) or "it holds a condition or an exception of its own")
+
+
+# A sentence that goes on from the one before it ("(e.g. invasive ventilation)", "This ...").
+_CONTINUATION = re.compile(
+    r"""[\s"']*(?:[(\[]|[a-z]|(?i:(?:e\.g|i\.e|for\s+example|such\s+as|this|these|that|those
+    |they|it|its|their|there|in\s+(?:this|that|such|which)|including|excluding|especially
+    |namely|unless|except|but|or|and|nor|otherwise|however|although|though)\b))""",
+    re.VERBOSE,
+)
+
+
+def _stands_alone(item: _Item, start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    if len(spans) < 2:
+        return False
+    if any(_CONTINUATION.match(item.base_text(a, b)) for a, b in spans[1:]):
+        return False  # the item's sentences are not each a criterion of their own
+    if any(start <= f.start < end and f.kind in _ITEM_LEVEL for f in item.facts):
+        return False
+    text = item.base_text(start, end)
+    named = mentioned_measures(text)
+    if _ACROSS_SENTENCES.search(text) and (named or not _CONTRACEPTION.search(text)):
+        return False  # only a sentence about contraception may speak of "acceptable" methods
+    others = frozenset().union(
+        *(mentioned_measures(item.base_text(a, b)) for a, b in spans if (a, b) != (start, end))
+    )
+    return not named & others
 
 
 def _merge_facts(item: _Item) -> None:
@@ -2031,14 +2276,16 @@ def _combine(
         return And(tuple(nodes))
     if not words:  # a plain list: all of it for an inclusion, any of it for an exclusion
         return And(tuple(nodes)) if item.kind == INCLUSION else Or(tuple(nodes))
+    # A word such as "if" in one of the parts may reach the others: it still stops the parse.
+    turning = any(isinstance(x, Unknown) and x.turning for node in nodes for x in _atoms(node))
     if "," in connectives:
-        return Unknown(item.quote(start, end), "the list mixes 'and' and 'or'")
+        return Unknown(item.quote(start, end), "the list mixes 'and' and 'or'", turning)
     # "a or b and c": read both ways; only an answer that does not depend on it is kept.
     readings = [_grouped(nodes, connectives, "and"), _grouped(nodes, connectives, "or")]
     results = [_try_finish(r, item) for r in readings]
     if results[0] is not None and results[0] == results[1]:
         return readings[0]
-    return Unknown(item.quote(start, end), "'and' and 'or' can be grouped two ways here")
+    return Unknown(item.quote(start, end), "'and' and 'or' can be grouped two ways here", turning)
 
 
 def _grouped(nodes: list[Node], connectives: list[str], tight: str) -> Node:
@@ -2335,7 +2582,7 @@ _REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"estorial", "the criteria named ('Estorial') are unclear; a curator decides"),
         (r"permitted|allowed", "it allows something; there is nothing to check"),
-        (r"waking|awake|daytime", "use while awake is not recorded"),
+        (r"waking|awake|daytime", "only whether NIV is used while awake is recorded"),
         (r"intravenous|injection|\biv\b", "the route of the drug is not recorded"),
         (
             r"opinion|judge?ment|judged|discretion|as determined by|investigator|\bpi\b|physician"
@@ -2462,6 +2709,7 @@ _MENTION_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
             ("tracheostomy",),
         ),
         (r"non-?invasive|\bniv\b|bi-?pap|nippv|assisted ventilation|respiratory support", ("niv",)),
+        (r"\b(?:when|while|during)\s+(?:any\s+)?(?:awake|waking)", ("niv_while_awake",)),
         (r"pregnan", ("pregnant",)),
         (r"breast[- ]?feeding|lactat|nursing", ("breastfeeding",)),
         (r"\bage[sd]?\b[^.;]{0,25}\d|\d[^.;]{0,25}(?:years? (?:of age|old)|\byrs old)", ("age",)),
@@ -2479,6 +2727,11 @@ _MENTION_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
             ("onset_region",),
         ),
         (r"norris", ("norris_bulbar", "norris_limb")),
+        (
+            r"(?:between|from)\s+(?:the\s+)?(?:first\s+)?(?:symptoms?|onset)[^.;]{0,30}"
+            r"\b(?:and|to|until)\s+(?:the\s+)?(?:als\s+)?diagnosis|diagnostic\s+delay",
+            ("months_onset_to_diagnosis",),
+        ),
         (r"\bweight\b", ("weight_kg",)),
         (r"\bbmi\b|body mass index", ("bmi",)),
     )

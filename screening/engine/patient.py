@@ -31,7 +31,9 @@ from screening.engine.vocabulary import (
 from screening.engine.wording import PERCENT, choice_text, mid_sentence, number
 
 DAYS_PER_MONTH = 365.25 / 12
-DRUGS = ("riluzole", "edaravone")  # measures with a `<drug>_since` date and stable days
+# Measures with a `<drug>_since` date and stable days (while current), and a `<drug>_stopped`
+# date and days since stopping (when past).
+DRUGS = ("riluzole", "edaravone")
 # Outside this span a date is a typing slip ("0202-01-01"), and the arithmetic stays in range.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
@@ -384,13 +386,36 @@ def _cross_check(entered: Mapping[str, object], as_of: date, fail: Fail) -> None
         fail("alsfrs_r", f"ALSFRS-R total {total} disagrees with the item scores ({sum(items)})")
         fail("alsfrs_r_items", f"The item scores add up to {sum(items)}, not {total}")
     for drug in DRUGS:
-        since, use = f"{drug}_since", entered.get(drug)
-        if since in entered and use != "current":
-            drug_label = mid_sentence(measure(drug).label)
-            state = choice_text(measure(drug), use) if use else "not given"
-            fail(since, f"only applies while {drug_label} is current; it is {state}")
-            if use is not None:
-                fail(drug, f"{since} is given, so {drug_label} should be current; got {use!r}")
+        use = entered.get(drug)
+        drug_label = mid_sentence(measure(drug).label)
+        state = choice_text(measure(drug), use) if use else "not given"
+        for date_name, wanted, when in (
+            (f"{drug}_since", "current", "while"),
+            (f"{drug}_stopped", "past", "when"),
+        ):
+            if date_name in entered and use != wanted:
+                fail(date_name, f"only applies {when} {drug_label} is {wanted}; it is {state}")
+                if use is not None:
+                    fail(
+                        drug,
+                        f"{date_name} is given, so {drug_label} should be {wanted}; got {use!r}",
+                    )
+    if entered.get("niv_while_awake") is True and entered.get("niv") is False:
+        fail("niv_while_awake", "NIV while awake is yes, but non-invasive ventilation is no")
+        fail("niv", "niv is no, but niv_while_awake is yes")
+    route, use = entered.get("edaravone_route"), entered.get("edaravone")
+    if route is not None and use not in ("current", "past"):
+        state = choice_text(measure("edaravone"), use) if use else "not given"
+        fail(
+            "edaravone_route", f"only applies when edaravone use is current or past; it is {state}"
+        )
+        if use is not None:
+            fail("edaravone", f"edaravone_route is given, so edaravone was taken; got {use!r}")
+    cycles = entered.get("edaravone_cycles")
+    if entered.get("edaravone") == "never" and isinstance(cycles, int) and cycles > 0:
+        never = choice_text(measure("edaravone"), "never")
+        fail("edaravone_cycles", f"{cycles} cycles completed, but edaravone use is {never}")
+        fail("edaravone", f"edaravone_cycles is {cycles}, so edaravone use cannot be {never}")
 
 
 def _years(span: Interval) -> str:
@@ -437,12 +462,21 @@ def _derive(entered: Mapping[str, object], as_of: date) -> tuple[dict[str, Fact]
         # Not asked of a man, so a blank answer must not leave pregnancy criteria unknown.
         for name in NOT_APPLICABLE_TO_MEN:
             facts.setdefault(name, Fact(False))
+    if entered.get("niv") is False:
+        # No NIV at all is no NIV while awake either.
+        facts.setdefault("niv_while_awake", Fact(False))
+    if entered.get("edaravone") == "never":
+        facts.setdefault("edaravone_cycles", Fact(Interval.point(0)))
+    _diagnostic_delay(entered, facts, unavailable)
     _progression(facts, unavailable)
     for drug in DRUGS:
         use = entered.get(drug)
-        if isinstance(use, str) and use != "current":
+        if isinstance(use, str):
             why = f"{mid_sentence(measure(drug).label)} is {choice_text(measure(drug), use)}"
-            unavailable[f"{drug}_stable_days"] = why
+            if use != "current":
+                unavailable[f"{drug}_stable_days"] = why
+            if use != "past":
+                unavailable[f"{drug}_days_since_stopped"] = why
     return facts, unavailable
 
 
@@ -464,13 +498,18 @@ def _clocked(entered: Mapping[str, object], as_of: date) -> dict[str, Fact]:
                 Clock(when, ClockUnit.MONTH),
             )
     for drug in DRUGS:
-        # The reader only accepts a since-date while the drug is current.
-        if isinstance(since := entered.get(f"{drug}_since"), DateRange):
-            facts[f"{drug}_stable_days"] = Fact(
-                _elapsed(since, as_of, ClockUnit.DAY),
-                _imprecise(f"{drug}_since", since),
-                Clock(since, ClockUnit.DAY),
-            )
+        # The reader only accepts a since-date while the drug is current, and a stop date
+        # when it is past.
+        for start, days in (
+            (f"{drug}_since", "stable_days"),
+            (f"{drug}_stopped", "days_since_stopped"),
+        ):
+            if isinstance(when := entered.get(start), DateRange):
+                facts[f"{drug}_{days}"] = Fact(
+                    _elapsed(when, as_of, ClockUnit.DAY),
+                    _imprecise(start, when),
+                    Clock(when, ClockUnit.DAY),
+                )
     return facts
 
 
@@ -495,6 +534,24 @@ def _alsfrs_facts(items: tuple[int, ...]) -> dict[str, Fact]:
         )
         facts[f"alsfrs_r_{domain.value}"] = Fact(Interval.point(subtotal))
     return facts
+
+
+def _diagnostic_delay(
+    entered: Mapping[str, object], facts: dict[str, Fact], unavailable: dict[str, str]
+) -> None:
+    onset, diagnosis = entered.get("symptom_onset"), entered.get("diagnosis_date")
+    if not isinstance(onset, DateRange) or not isinstance(diagnosis, DateRange):
+        return
+    longest = (diagnosis.latest - onset.earliest).days
+    if longest < 0:
+        # Accepted (a slip, or a diagnosis on genetic grounds), but not a delay.
+        unavailable["months_onset_to_diagnosis"] = "the diagnosis date is before symptom onset"
+        return
+    shortest = max(0, (diagnosis.earliest - onset.latest).days)
+    facts["months_onset_to_diagnosis"] = Fact(
+        Interval(shortest / DAYS_PER_MONTH, longest / DAYS_PER_MONTH),
+        _imprecise("symptom_onset", onset) + _imprecise("diagnosis_date", diagnosis),
+    )
 
 
 def _progression(facts: dict[str, Fact], unavailable: dict[str, str]) -> None:

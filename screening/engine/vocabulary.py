@@ -306,6 +306,26 @@ def _drug(name: str, label: str) -> tuple[Measure, ...]:
             f"while {label.lower()} use is current.",
             derived_from=(name, f"{name}_since"),
         ),
+        Measure(
+            f"{name}_stopped",
+            f"{label} stopped",
+            MeasureType.DATE,
+            Section.TREATMENTS,
+            help_text=f"{_DATE_HELP} Only when {label.lower()} use is past.",
+            question=f"When did the patient stop taking {label.lower()}?",
+        ),
+        Measure(
+            f"{name}_days_since_stopped",
+            f"Days since stopping {label.lower()}",
+            MeasureType.INTEGER,
+            Section.TREATMENTS,
+            unit="days",
+            minimum=0,
+            maximum=36500,
+            help_text=f"Days from the last dose of {label.lower()} to the screening date, "
+            f"when {label.lower()} use is past.",
+            derived_from=(name, f"{name}_stopped"),
+        ),
     )
 
 
@@ -506,6 +526,17 @@ _MEASURES: tuple[Measure, ...] = (
         derived_from=("diagnosis_date",),
     ),
     Measure(
+        "months_onset_to_diagnosis",
+        "Months from symptom onset to diagnosis",
+        MeasureType.NUMBER,
+        Section.DIAGNOSIS,
+        unit="months",
+        minimum=0,
+        maximum=1200,
+        help_text="The diagnostic delay. A month is 30.4375 days.",
+        derived_from=("symptom_onset", "diagnosis_date"),
+    ),
+    Measure(
         "alsfrs_r",
         "ALSFRS-R total",
         MeasureType.INTEGER,
@@ -599,6 +630,15 @@ _MEASURES: tuple[Measure, ...] = (
         question="How many hours a day does the patient use non-invasive ventilation?",
     ),
     Measure(
+        "niv_while_awake",
+        "NIV while awake",
+        MeasureType.BOOLEAN,
+        Section.BREATHING,
+        choices=_yes_no("Uses non-invasive ventilation while awake", "No NIV while awake"),
+        help_text="Any use during waking hours, not only at night or while asleep.",
+        question="Does the patient use non-invasive ventilation while awake?",
+    ),
+    Measure(
         "tracheostomy",
         "Tracheostomy or invasive ventilation",
         MeasureType.BOOLEAN,
@@ -610,6 +650,31 @@ _MEASURES: tuple[Measure, ...] = (
     ),
     *_drug("riluzole", "Riluzole"),
     *_drug("edaravone", "Edaravone"),
+    Measure(
+        "edaravone_cycles",
+        "Cycles of edaravone completed",
+        MeasureType.INTEGER,
+        Section.TREATMENTS,
+        unit="cycles",
+        minimum=0,
+        maximum=100,
+        help_text="Whole 28-day treatment cycles (dosing days, then the drug-free days) "
+        "completed by the screening date; 0 when never taken.",
+        question="How many edaravone treatment cycles has the patient completed?",
+    ),
+    Measure(
+        "edaravone_route",
+        "Edaravone route",
+        MeasureType.CATEGORY,
+        Section.TREATMENTS,
+        choices=(
+            Choice("intravenous", "Intravenous (infusion)"),
+            Choice("oral", "Oral (suspension)"),
+        ),
+        help_text="How edaravone is taken, or was last taken; only when edaravone use is "
+        "current or past.",
+        question="How does the patient take edaravone (or how did they last take it)?",
+    ),
     Measure(
         "gastrostomy",
         "Gastrostomy",

@@ -54,6 +54,14 @@ def _consistent(data: dict[str, object]) -> dict[str, object]:
     for drug in ("riluzole", "edaravone"):
         if data.get(drug) != "current":
             data.pop(f"{drug}_since", None)
+        if data.get(drug) != "past":
+            data.pop(f"{drug}_stopped", None)
+    if data.get("edaravone") not in ("current", "past"):
+        data.pop("edaravone_route", None)
+        if data.get("edaravone") == "never":
+            data.pop("edaravone_cycles", None)
+    if data.get("niv") is False:
+        data.pop("niv_while_awake", None)
     return data
 
 

@@ -319,3 +319,60 @@ def test_de_morgan_holds_on_real_rules(a, b):
     assert truth("not (pregnant and breastfeeding)", **data) is truth(
         "not pregnant or not breastfeeding", **data
     )
+
+
+# "Have not taken riluzole for at least 30 days", as the parser writes it.
+NOT_TAKEN = "riluzole == never or riluzole == past and riluzole_days_since_stopped >= 30"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"riluzole": "never"}, MET),
+        ({"riluzole": "past", "riluzole_stopped": "2025-10-01"}, MET),
+        ({"riluzole": "past", "riluzole_stopped": "2025-11-12"}, NOT_MET),
+        ({"riluzole": "past"}, UNKNOWN),  # no stop date
+        ({"riluzole": "current", "riluzole_since": "2024-01-01"}, NOT_MET),
+        ({}, UNKNOWN),
+    ],
+)
+def test_not_taken_for_a_while_is_settled_for_every_kind_of_use(data, expected):
+    assert truth(NOT_TAKEN, **data) is expected
+
+
+def test_days_since_stopping_read_like_stable_days():
+    assert explain(
+        "riluzole_days_since_stopped >= 30", riluzole="past", riluzole_stopped="2025-11-12"
+    ) == ("10 days since stopping riluzole is below the required 30 days")
+    assert explain("riluzole_days_since_stopped >= 30", riluzole="current") == (
+        "Days since stopping riluzole cannot be worked out, as riluzole use is current; "
+        "needed for: at least 30 days since stopping riluzole"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "data", "expected"),
+    [
+        ("edaravone != current or edaravone_cycles >= 2", {"edaravone": "never"}, MET),
+        (
+            "edaravone != current or edaravone_cycles >= 2",
+            {"edaravone": "current", "edaravone_cycles": 1},
+            NOT_MET,
+        ),
+        (
+            "edaravone == current and edaravone_route == intravenous",
+            {"edaravone": "current", "edaravone_route": "oral"},
+            NOT_MET,
+        ),
+        ("niv_while_awake", {"niv": False}, NOT_MET),
+        ("niv_while_awake", {"niv": True}, UNKNOWN),
+        (
+            "months_onset_to_diagnosis < 18",
+            {"symptom_onset": "2023-01-01", "diagnosis_date": "2024-01-01"},
+            MET,
+        ),
+        ("months_onset_to_diagnosis < 18", {"symptom_onset": "2023-01-01"}, UNKNOWN),
+    ],
+)
+def test_the_added_measures_in_rules(rule, data, expected):
+    assert truth(rule, **data) is expected

@@ -198,6 +198,119 @@ def test_stable_days_do_not_apply_to_a_drug_that_is_not_current():
     assert p.unavailable["edaravone_stable_days"] == "edaravone use is none (never taken)"
 
 
+def test_days_since_stopping_count_from_the_stop_date_when_use_is_past():
+    p = patient(riluzole="past", riluzole_stopped="2025-10-23")
+    fact = p.facts["riluzole_days_since_stopped"]
+    assert fact.value == Interval(30, 30)
+    assert fact.clock is not None  # grows with the screening date, like stable days
+    assert p.at(date(2025, 12, 22)).facts["riluzole_days_since_stopped"].value == Interval(60, 60)
+
+
+def test_a_stop_date_known_to_the_month_gives_a_range_of_days():
+    fact = patient(edaravone="past", edaravone_stopped="2025-10").facts[
+        "edaravone_days_since_stopped"
+    ]
+    assert fact.value == Interval(22, 52)
+    assert fact.note == "edaravone stopped known to the month"
+
+
+def test_days_since_stopping_do_not_apply_to_a_drug_that_is_not_past():
+    p = patient(riluzole="current", riluzole_since="2025-10-23", edaravone="never")
+    assert "riluzole_days_since_stopped" not in p.facts
+    assert p.unavailable["riluzole_days_since_stopped"] == "riluzole use is current"
+    assert p.unavailable["edaravone_days_since_stopped"] == "edaravone use is none (never taken)"
+    assert "riluzole_days_since_stopped" not in patient(riluzole="past").facts
+
+
+def test_a_stop_date_needs_the_drug_to_be_past():
+    errors = errors_of({"riluzole": "current", "riluzole_stopped": "2025-01-01"})
+    assert errors["riluzole_stopped"] == [
+        "riluzole_stopped: only applies when riluzole use is past; it is current"
+    ]
+    assert errors["riluzole"] == [
+        "riluzole: riluzole_stopped is given, so riluzole use should be past; got 'current'"
+    ]
+    assert (
+        "it is not given" in errors_of({"edaravone_stopped": "2025-01-01"})["edaravone_stopped"][0]
+    )
+    assert (
+        "must not be after the screening date"
+        in errors_of({"riluzole": "past", "riluzole_stopped": "2025-12-01"})["riluzole_stopped"][0]
+    )
+
+
+def test_the_lenient_reader_drops_a_stop_date_that_contradicts_the_use():
+    p, errors = read_patient_lenient(
+        {"riluzole": "never", "riluzole_stopped": "2025-01-01", "fvc_percent": 70}, as_of=AS_OF
+    )
+    assert set(errors) == {"riluzole", "riluzole_stopped"}
+    assert set(p.entered) == {"fvc_percent"}
+
+
+def test_edaravone_cycles_are_entered_and_cannot_go_with_never_taken():
+    assert patient(edaravone="current", edaravone_cycles=3).facts["edaravone_cycles"].value == (
+        Interval(3, 3)
+    )
+    assert patient(edaravone="never", edaravone_cycles=0).facts["edaravone_cycles"].value == (
+        Interval(0, 0)
+    )
+    assert patient(edaravone="never").facts["edaravone_cycles"].value == Interval(0, 0)
+    errors = errors_of({"edaravone": "never", "edaravone_cycles": 2})
+    assert errors["edaravone_cycles"] == [
+        "edaravone_cycles: 2 cycles completed, but edaravone use is none (never taken)"
+    ]
+    assert "edaravone" in errors
+    assert "between 0 and 100" in errors_of({"edaravone_cycles": 101})["edaravone_cycles"][0]
+
+
+def test_the_edaravone_route_needs_edaravone_to_be_taken_or_to_have_been():
+    assert patient(edaravone="past", edaravone_route="oral").facts["edaravone_route"].value == (
+        "oral"
+    )
+    errors = errors_of({"edaravone": "never", "edaravone_route": "intravenous"})
+    assert errors["edaravone_route"] == [
+        "edaravone_route: only applies when edaravone use is current or past; "
+        "it is none (never taken)"
+    ]
+    assert "edaravone" in errors
+    assert "it is not given" in errors_of({"edaravone_route": "oral"})["edaravone_route"][0]
+    assert (
+        "must be one of intravenous, oral"
+        in errors_of({"edaravone": "current", "edaravone_route": "iv"})["edaravone_route"][0]
+    )
+
+
+def test_no_niv_at_all_is_no_niv_while_awake():
+    assert patient(niv=False).facts["niv_while_awake"].value is False
+    assert "niv_while_awake" not in patient(niv=True).facts
+    errors = errors_of({"niv": False, "niv_while_awake": True})
+    assert set(errors) == {"niv", "niv_while_awake"}
+
+
+def test_the_diagnostic_delay_comes_from_onset_and_diagnosis_dates():
+    p = patient(symptom_onset="2024-01-01", diagnosis_date="2024-07-01")
+    fact = p.facts["months_onset_to_diagnosis"]
+    assert fact.value == Interval.point(182 / DAYS_PER_MONTH)
+    assert fact.clock is None  # it does not grow with the screening date
+    assert p.at(date(2026, 1, 1)).facts["months_onset_to_diagnosis"] == fact
+
+
+def test_the_diagnostic_delay_is_a_range_when_a_date_is_known_to_the_month():
+    fact = patient(symptom_onset="2024-01", diagnosis_date="2024-01-20").facts[
+        "months_onset_to_diagnosis"
+    ]
+    assert fact.value == Interval(0, 19 / DAYS_PER_MONTH)
+    assert fact.note == "symptom onset known to the month"
+
+
+def test_no_diagnostic_delay_when_the_diagnosis_is_before_onset():
+    p = patient(symptom_onset="2024-06-01", diagnosis_date="2024-01-01")
+    assert "months_onset_to_diagnosis" not in p.facts
+    assert (
+        p.unavailable["months_onset_to_diagnosis"] == "the diagnosis date is before symptom onset"
+    )
+
+
 def test_age_comes_from_the_birth_date():
     assert patient(birth_date="1980-11-23").facts["age"].value == Interval(44, 44)
     assert patient(birth_date="1980-11-22").facts["age"].value == Interval(45, 45)

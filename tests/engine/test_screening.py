@@ -178,6 +178,31 @@ def test_a_trial_becomes_eligible_when_a_dose_has_been_stable_long_enough():
     assert result.window_closes is None
 
 
+def test_a_trial_becomes_eligible_when_a_drug_has_been_stopped_long_enough():
+    result = screen_trial(
+        trial(
+            criterion("riluzole == never or riluzole == past and riluzole_days_since_stopped >= 30")
+        ),
+        patient(riluzole="past", riluzole_stopped="2025-11-12"),
+    )
+    assert result.verdict is Verdict.INELIGIBLE
+    assert result.eligible_from == date(2025, 12, 12)  # 30 days after the last dose
+
+
+def test_a_recent_stop_closes_an_exclusion_window():
+    result = screen_trial(
+        trial(
+            criterion(
+                "edaravone == current or edaravone == past and edaravone_days_since_stopped < 30",
+                EXCLUSION,
+            )
+        ),
+        patient(edaravone="past", edaravone_stopped="2025-11-12"),
+    )
+    assert result.verdict is Verdict.INELIGIBLE
+    assert result.eligible_from == date(2025, 12, 12)
+
+
 def test_an_eligible_from_date_and_a_closing_window_together():
     result = screen_trial(
         trial(

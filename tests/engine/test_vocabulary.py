@@ -11,7 +11,7 @@ from screening.engine import (
 from screening.engine.vocabulary import set_member
 
 UNITS = {"", "years", "% of predicted", "points", "months", "days", "points/month", "hours/day"}
-UNITS |= {"kg", "kg/m²"}
+UNITS |= {"kg", "kg/m²", "cycles"}
 NUMERIC = (MeasureType.NUMBER, MeasureType.INTEGER)
 
 
@@ -44,9 +44,21 @@ def test_the_entered_measures_are_exactly_the_patient_keys():
         "contraception", "el_escorial", "familial", "gene_variants", "onset_region",
         "symptom_onset", "diagnosis_date", "alsfrs_r", "alsfrs_r_items", "fvc_percent",
         "svc_percent", "riluzole", "edaravone", "riluzole_since", "edaravone_since",
-        "gastrostomy", "tracheostomy", "niv", "niv_hours_per_day", "norris_bulbar",
-        "norris_limb", "weight_kg", "bmi",
+        "riluzole_stopped", "edaravone_stopped", "edaravone_cycles", "edaravone_route",
+        "gastrostomy", "tracheostomy", "niv", "niv_hours_per_day", "niv_while_awake",
+        "norris_bulbar", "norris_limb", "weight_kg", "bmi",
     }  # fmt: skip
+
+
+def test_each_drug_has_a_since_date_and_a_stop_date_with_the_days_worked_out_from_them():
+    for drug in ("riluzole", "edaravone"):
+        assert MEASURES[f"{drug}_stable_days"].derived_from == (drug, f"{drug}_since")
+        assert MEASURES[f"{drug}_days_since_stopped"].derived_from == (drug, f"{drug}_stopped")
+        assert MEASURES[f"{drug}_stopped"].type is MeasureType.DATE
+    assert MEASURES["months_onset_to_diagnosis"].derived_from == (
+        "symptom_onset",
+        "diagnosis_date",
+    )
 
 
 def test_every_alsfrs_item_and_subscore_is_a_derived_measure():

@@ -32,6 +32,11 @@ from screening.engine.vocabulary import MEASURES
         ("Participants with bulbar-onset ALS", {"onset_region"}),
         ("less than 15 points on Norris spinal scale,", {"norris_bulbar", "norris_limb"}),
         ("Patients with a weight > 50 kg and a BMI ≥18", {"weight_kg", "bmi"}),
+        ("Use of NIV while awake", {"niv", "niv_while_awake"}),
+        (
+            "Time between first symptoms and diagnosis less than 18 months",
+            {"months_onset_to_diagnosis", "months_since_onset", "months_since_diagnosis"},
+        ),
     ],
 )
 def test_an_item_names_its_measures(text: str, expected: set[str]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DataError
 from tqdm import tqdm
 
 from trials.importing import ImportOutcome, trial_import
@@ -89,6 +90,9 @@ class Command(BaseCommand):
             return self.failed(study.where, str(error))
         except ValidationError as error:
             return self.failed(study.where, "; ".join(error.messages))
+        except DataError as error:
+            # e.g. PostgreSQL refuses a NUL character; the transaction of this study is undone.
+            return self.failed(study.where, f"the database refused a value: {error}".strip())
 
     def failed(self, where: str, reason: str) -> ImportOutcome:
         self.stderr.write(f"FAILED {where}: {reason}")
