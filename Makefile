@@ -11,8 +11,9 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py demo_setup
 	$(BIN)/python manage.py runserver $(or $(ADDRESS),127.0.0.1:8000)
 
+# One test process per core; PYTEST_ARGS adds options (e.g. PYTEST_ARGS="-k seed -n 0").
 test: $(INSTALLED)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 install: $(INSTALLED)
 
