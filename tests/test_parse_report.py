@@ -28,10 +28,21 @@ def test_the_report_counts_structured_criteria_and_lists_gaps():
     assert lines[1].split() == ["NCT00000001", "3", "1", "2", "2", "1"]
     assert lines[2].split() == ["total", "3", "1", "2", "2", "1"]
     assert "structured: 1/2 (50.0%)" in out.getvalue()
+    assert "under an inclusion or exclusion heading: 1/2 (50.0%)" in out.getvalue()
     assert (
         "NCT00000001 [fvc_percent] FVC measured supine, if the investigator agrees"
         in out.getvalue()
     )
+
+
+def test_criteria_under_no_heading_are_counted_apart():
+    trial = TrialFactory(nct_id="NCT00000001")
+    CriterionFactory(trial=trial, position=1, text="FVC ≥ 70%", rule="fvc_percent >= 70")
+    CriterionFactory(trial=trial, position=2, kind="unclassified", text="FVC ≥ 50%", rule="")
+    out = io.StringIO()
+    call_command("parse_report", stdout=out)
+    assert "structured: 1/2 (50.0%)" in out.getvalue()
+    assert "under an inclusion or exclusion heading: 1/1 (100.0%)" in out.getvalue()
 
 
 def test_the_report_refuses_unknown_trials():

@@ -36,18 +36,26 @@ class Command(BaseCommand):
                 measures = mentioned_measures(criterion.text)
                 if measures:
                     counts["mention"] += 1
+                    # Under no heading, a criterion cannot be structured until a curator says
+                    # whether it includes or excludes; counted apart.
+                    if criterion.kind == Criterion.Kind.UNCLASSIFIED:
+                        counts["unclassified"] += 1
                     if not criterion.rule:
                         counts["gaps"] += 1
                         gaps.append((trial.nct_id, criterion, measures))
             totals.update(counts)
             self.stdout.write(self.row(trial.nct_id, counts))
         self.stdout.write(self.row("total", totals))
-        mentioned = totals["mention"]
+        mentioned, structured = totals["mention"], totals["mention"] - totals["gaps"]
         if mentioned:
-            share = 100 * (mentioned - totals["gaps"]) / mentioned
             self.stdout.write(
                 f"Criteria that mention a known measure and are structured: "
-                f"{mentioned - totals['gaps']}/{mentioned} ({share:.1f}%)"
+                f"{structured}/{mentioned} ({100 * structured / mentioned:.1f}%)"
+            )
+        if classified := mentioned - totals["unclassified"]:
+            self.stdout.write(
+                f"The same under an inclusion or exclusion heading: "
+                f"{structured}/{classified} ({100 * structured / classified:.1f}%)"
             )
         if options["gaps"]:
             for nct_id, criterion, measures in gaps:
