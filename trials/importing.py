@@ -56,7 +56,7 @@ def draft_criteria(text: str) -> list[DraftCriterion]:
         drafts.append(
             DraftCriterion(
                 kind=item.kind.value,
-                section=item.section,
+                section=_fitted(item.section),
                 text=item.text,
                 parent=item.parent,
                 rule=rule,
