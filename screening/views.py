@@ -47,6 +47,8 @@ def api_screen(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"errors": {"body": ["The request body is too large."]}}, status=413)
     except (ValueError, UnicodeDecodeError) as error:
         return JsonResponse({"errors": {"body": [f"The body is not JSON: {error}"]}}, status=400)
+    except RecursionError:
+        return JsonResponse({"errors": {"body": ["The body is nested too deeply."]}}, status=400)
     if not isinstance(data, dict):
         return JsonResponse({"errors": {"body": ["The body must be a JSON object."]}}, status=400)
     try:

@@ -164,13 +164,10 @@ def test_get_and_other_methods_are_refused(careless_visitor, trials):
     assert careless_visitor.put("/api/screen", "{}", content_type=JSON).status_code == 405
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screening/views.py api_screen lets json.loads's RecursionError through (a 500); "
-    "proposed fix in docs/reliability.md (catch RecursionError beside ValueError)",
-)
 @pytest.mark.parametrize("opener", ["[", '{"a":'])
 def test_a_deeply_nested_body_is_a_400_not_a_server_error(careless_visitor, trials, opener):
     closer = "]" if opener == "[" else "}"
     body = opener * 100_000 + ("" if opener == "[" else "1") + closer * 100_000
-    assert post(careless_visitor, body).status_code == 400
+    response = post(careless_visitor, body)
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"body": ["The body is nested too deeply."]}}

@@ -54,6 +54,8 @@ class Command(BaseCommand):
             self.fail_with([f"patient: cannot read {path}: {error}"])
         except json.JSONDecodeError as error:
             self.fail_with([f"patient: {path} is not JSON: {error.msg} (line {error.lineno})"])
+        except RecursionError:
+            self.fail_with([f"patient: {path} is nested too deeply"])
 
     def fail_with(self, lines: list[str]) -> None:
         for line in lines:
