@@ -21,6 +21,7 @@ from screening.engine import (
     Section,
     parse_text_value,
     read_patient_lenient,
+    read_screening_date,
 )
 
 AS_OF = "as_of"
@@ -34,6 +35,9 @@ SECTION_LEGENDS = {
     Section.OTHER: "Other",
 }
 ENTERED = tuple(m for m in MEASURES.values() if not m.derived)
+# Far above any real value (the longest is a list of genes); a longer one is refused, not cut,
+# so that "75 ... <script>" is never read as 75.
+MAX_VALUE_LENGTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +111,27 @@ def _without_field_prefix(name: str, messages: list[str]) -> list[str]:
     return [m.removeprefix(prefix) for m in messages]
 
 
+def _too_long(text: str) -> str | None:
+    if len(text) <= MAX_VALUE_LENGTH:
+        return None
+    return f"This is {len(text):,} characters long; at most {MAX_VALUE_LENGTH} are taken."
+
+
+def _shown_again(text: str) -> str:
+    """What is typed is shown again, but never a value too long to be one."""
+    return "" if _too_long(text) else text
+
+
 def _read_screening_date(text: str, today: date, errors: dict[str, list[str]]) -> date:
     if not text:
         return today
+    if problem := _too_long(text):
+        errors[AS_OF] = [problem]
+        return today
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[AS_OF] = [f"The screening date must be a date, YYYY-MM-DD; got {text!r}"]
+        return read_screening_date(text)
+    except ValueError as error:
+        errors[AS_OF] = [str(error)]
         return today
 
 
@@ -134,17 +152,22 @@ def _read_items(values: list[str], errors: dict[str, list[str]]) -> list[int] | 
 def read_form(data: QueryDict | None, *, today: date) -> FormReading:
     data = data or QueryDict()
     errors: dict[str, list[str]] = {}
-    raw: dict[str, str | list[str]] = {AS_OF: data.get(AS_OF, "").strip()}
-    as_of = _read_screening_date(str(raw[AS_OF]), today, errors)
+    typed_date = data.get(AS_OF, "").strip()
+    as_of = _read_screening_date(typed_date, today, errors)
+    raw: dict[str, str | list[str]] = {AS_OF: _shown_again(typed_date)}
     values: dict[str, object] = {}
     for m in ENTERED:
         if m.type == MeasureType.SCORES:
             raw[m.name] = data.getlist(m.name)
             value = _read_items(raw[m.name], errors)
         else:
-            raw[m.name] = data.get(m.name, "")[:200]
+            typed = data.get(m.name, "")
+            raw[m.name] = _shown_again(typed)
+            if problem := _too_long(typed):
+                errors[m.name] = [problem]
+                continue
             try:
-                value = parse_text_value(m, raw[m.name])
+                value = parse_text_value(m, typed)
             except ValueError as error:
                 errors[m.name] = [str(error)]
                 continue

@@ -1,10 +1,12 @@
 """The screening log's pages. Each view fetches and authorises, then calls screening.log."""
 
+import logging
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,16 +17,25 @@ from screening.forms import FormReading, read_form
 from screening.models import SavedScreening
 from screening.views import screen_context
 
+logger = logging.getLogger(__name__)
+DATABASE_FAILED = (
+    "The log could not be saved: the database did not answer or refused the write. Nothing "
+    "was saved, the values are still on this page, and earlier screenings are untouched. "
+    "Try saving again in a moment."
+)
+
 
 def _visible_screening(request: HttpRequest, pk: UUID) -> SavedScreening:
     """Another site's screening is not found, rather than forbidden: its existence is private."""
     return get_object_or_404(log.visible_screenings(request.user), pk=pk)
 
 
-def _screen_page(request: HttpRequest, reading: FormReading, save_form: log.SaveForm):
+def _screen_page(
+    request: HttpRequest, reading: FormReading, save_form: log.SaveForm, status: int = 200
+):
     """The screening page again, with the save form's errors."""
     context = {**screen_context(request, reading), "save_form": save_form}
-    return render(request, "screening/screen.html", context)
+    return render(request, "screening/screen.html", context, status=status)
 
 
 @require_GET
@@ -51,13 +62,18 @@ def save_screening(request: HttpRequest) -> HttpResponse:
     form = log.SaveForm(request.POST, user=request.user, reading=reading)
     if not form.is_valid():
         return _screen_page(request, reading, form)
-    screening = log.screening_save(
-        user=request.user,
-        site=form.cleaned_data["site"],
-        reference=form.cleaned_data["reference"],
-        reading=reading,
-        show_closed=request.POST.get("show_closed") == "on",
-    )
+    try:
+        screening = log.screening_save(
+            user=request.user,
+            site=form.cleaned_data["site"],
+            reference=form.cleaned_data["reference"],
+            reading=reading,
+            show_closed=request.POST.get("show_closed") == "on",
+        )
+    except DatabaseError:
+        logger.exception("Saving a screening to the log failed")
+        form.add_error(None, DATABASE_FAILED)
+        return _screen_page(request, reading, form, status=503)
     messages.success(request, f"Saved to the log of {screening.site} as {screening.reference}.")
     return redirect(screening)
 

@@ -128,7 +128,8 @@ class ScreeningOutcome(models.Model):
     # [{"key", "kind", "text", "rule", "note", "history_id", "version"}].
     criteria = models.JSONField(default=list, blank=True)
     rules_hash = models.CharField(max_length=64, help_text="SHA-256 of the criteria as screened.")
-    trial_history_id = models.PositiveIntegerField(null=True)
+    # None for a trial with no history record (one created in bulk, say).
+    trial_history_id = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["screening", "nct_id"]

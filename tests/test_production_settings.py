@@ -5,6 +5,7 @@ Each check runs `manage.py` in a fresh process, because settings are read once a
 
 import json
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -42,6 +43,7 @@ SETTINGS_READ = (
 
 SHOW_SETTINGS = """
 import json
+import re
 from django.conf import settings
 db = settings.DATABASES["default"]
 print(json.dumps({
@@ -149,3 +151,15 @@ def test_gunicorn_serves_on_the_loopback_with_workers_from_the_environment(monke
     assert "%(U)s" in config["access_log_format"]
     assert "%(r)s" not in config["access_log_format"]
     assert "%(q)s" not in config["access_log_format"]
+
+
+def test_env_example_documents_every_variable_the_code_reads():
+    reads = re.compile(r'(?:environ\.get|envbool|envint|envlist)\(\s*"([A-Z_]+)"')
+    sources = [BASE_DIR / "gunicorn.conf.py", *BASE_DIR.glob("config/*.py")]
+    sources += BASE_DIR.glob("screening/management/commands/*.py")
+    read = {name for path in sources for name in reads.findall(path.read_text())}
+    documented = {
+        line.split("=")[0] for line in (BASE_DIR / ".env.example").read_text().splitlines()
+    }
+    assert "SECRET_KEY" in read
+    assert read - documented == set()

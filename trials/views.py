@@ -26,7 +26,8 @@ def search_trials(*, query: str, status: str, phase: str) -> QuerySet[Trial]:
 
 
 def trial_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    # PostgreSQL refuses a NUL in text; nobody searches for one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     status = request.GET.get("status", "")
     phase = request.GET.get("phase", "")
     page = Paginator(search_trials(query=query, status=status, phase=phase), TRIALS_PER_PAGE)

@@ -30,6 +30,7 @@ from screening.engine.patient import (
     parse_text_value,
     read_patient,
     read_patient_lenient,
+    read_screening_date,
 )
 from screening.engine.vocabulary import (
     ALSFRS_R_ITEMS,
@@ -79,6 +80,7 @@ __all__ = [
     "parse_text_value",
     "read_patient",
     "read_patient_lenient",
+    "read_screening_date",
     "registry_criteria",
     "result_to_json",
     "screen",

@@ -271,17 +271,22 @@ def _read(
     return as_of, entered, errors
 
 
+def read_screening_date(raw: object) -> date:
+    """The screening date as the API and the form both take it; ValueError says what is wrong."""
+    screening = _read_date("The screening date", raw)
+    if not screening.exact:
+        raise ValueError(f"The screening date must be a full date (YYYY-MM-DD); got {raw}")
+    return screening.earliest
+
+
 def _screening_date(raw: object, fail: Fail) -> date:
     if raw is None:
         return date.today()
     try:
-        screening = _read_date("The screening date", raw)
-        if not screening.exact:
-            raise ValueError(f"The screening date must be a full date (YYYY-MM-DD); got {raw}")
+        return read_screening_date(raw)
     except ValueError as error:
         fail("as_of", str(error))
         return date.today()
-    return screening.earliest
 
 
 def _read_value(m: Measure, raw: object, as_of: date) -> object:

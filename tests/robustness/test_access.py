@@ -15,10 +15,6 @@ PUBLIC = {
     "/trials/",
     "/trials/NCT00000001/",
     "/accounts/login/",
-    "/accounts/password_reset/",
-    "/accounts/password_reset/done/",
-    "/accounts/reset/1/1/",
-    "/accounts/reset/done/",
     "/admin/login/",
 }
 SAMPLES = {"nct_id": "NCT00000001", "pk": str(uuid.UUID(int=1)), "url": "x"}
@@ -163,3 +159,8 @@ def test_a_token_from_another_visitor_is_refused(csrf_checked_visitor, registry)
     )  # fmt: skip
 
     assert response.status_code == 403
+
+
+def test_there_is_no_password_reset_by_e_mail_since_no_e_mail_is_sent(anonymous_visitor):
+    for path in ["/accounts/password_reset/", "/accounts/reset/done/"]:
+        assert anonymous_visitor.get(path).status_code == 404

@@ -94,11 +94,6 @@ def test_a_server_error_while_screening_logs_no_patient_values(
 
 
 @pytest.mark.filterwarnings("ignore:Django 2028 will not have a default mailer")
-@pytest.mark.xfail(
-    strict=True,
-    reason="Django's error e-mail lists the POST data and each frame's locals: with ADMINS set, "
-    "patient values would be mailed. Proposed in docs/reliability.md: a reporter filter",
-)
 def test_an_error_report_mailed_to_admins_holds_no_patient_values(
     careless_visitor, trials, settings, monkeypatch
 ):

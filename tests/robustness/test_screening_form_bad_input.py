@@ -153,11 +153,6 @@ def test_other_methods_are_refused(careless_visitor, trials):
         assert method("/").status_code == 405
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screening/forms.py cuts a value at 200 characters without saying so; proposed fix "
-    "in docs/reliability.md (report a value over 200 characters as too long)",
-)
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -173,22 +168,12 @@ def test_a_value_longer_than_the_field_takes_is_reported_not_silently_cut(
     assert response.context["reading"].errors.get(name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screening/forms.py echoes an over-long screening date whole, twice (about 330 KB "
-    "for 100 KB typed); proposed fix in docs/reliability.md (cut as_of at 200 characters too)",
-)
 def test_an_over_long_screening_date_is_not_echoed_whole(anonymous_visitor, trials):
     response = anonymous_visitor.post("/", {AS_OF: HUGE})
     assert response.context["reading"].errors.get(AS_OF)
     assert len(response.content) < 100_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screening/forms.py takes any screening date from year 1 to 9999, the API only "
-    "1900-2100; proposed fix in docs/reliability.md (one range, the engine's)",
-)
 def test_the_form_and_the_api_take_the_same_screening_dates(anonymous_visitor, trials):
     for as_of in ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"]:
         api = anonymous_visitor.post(

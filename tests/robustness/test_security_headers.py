@@ -137,11 +137,6 @@ def test_in_production_the_csrf_cookie_is_secure_and_same_site(production_cookie
     assert production_cookies["csrftoken"]["samesite"] == "Lax"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/settings.py leaves CSRF_COOKIE_HTTPONLY off; the pages take the token from "
-    "the template, never from the cookie, so it can be on. Proposed in docs/reliability.md",
-)
 def test_in_production_the_csrf_cookie_is_http_only(production_cookies):
     assert production_cookies["csrftoken"]["httponly"] is True
 
