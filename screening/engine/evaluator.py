@@ -6,9 +6,10 @@ settled by the data stays unknown, so a trial is only "ineligible" on a definite
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
 
 from screening.engine.language import CompiledRule, RuleError, compile_rule
 from screening.engine.logic import RuleResult, Truth
@@ -66,6 +67,17 @@ class CriterionSpec:
     # What the rule leaves to a clinician. A rule that covers only part of its criterion cannot
     # pass or fail it, so such a criterion always needs review; its rule's finding is shown.
     note: str = ""
+    # The result of a criterion a clinician must judge (no rule, or under no heading): the same
+    # for every patient, so built once with the spec rather than in every screening.
+    fixed: "CriterionResult | None" = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fixed = None
+        if self.rule is None or self.kind is Kind.UNCLASSIFIED:
+            note = f" — {self.note}" if self.note else ""
+            text = sentence(f"Needs clinician review: {self.text}{note}")
+            fixed = CriterionResult(self, Outcome.NEEDS_REVIEW, text, (), None)
+        object.__setattr__(self, "fixed", fixed)
 
 
 @dataclass(frozen=True)
@@ -156,7 +168,7 @@ def registry_criteria(
     if sex not in ("", "all"):
         if sex not in {choice.value for choice in measure("sex").choices}:
             raise ValueError(f"the registry's sex must be ALL, FEMALE or MALE; got {sex!r}")
-        rule = compile_rule(f"sex == {sex}")
+        rule = _registry_rule(f"sex == {sex}")
         specs.append(CriterionSpec("registry:sex", Kind.INCLUSION, f"Registry sex: {sex}", rule))
     return tuple(specs)
 
@@ -167,9 +179,15 @@ def _age_rule(op: str, years: float) -> CompiledRule | None:
     if not float(years).is_integer():
         return None
     try:
-        return compile_rule(f"age {op} {number(years)}")
+        return _registry_rule(f"age {op} {number(years)}")
     except RuleError:
         return None
+
+
+@cache
+def _registry_rule(text: str) -> CompiledRule:
+    # Thousands of trials share a handful of limits ("age >= 18"); a compiled rule is immutable.
+    return compile_rule(text)
 
 
 def _age(years: float) -> str:
@@ -180,56 +198,111 @@ def _age(years: float) -> str:
 
 
 class _Timeline:
-    """A patient on later screening dates, each worked out once."""
+    """One screening of a patient: the patient on later dates, and every rule judged so far.
+
+    Trials share rules ("age >= 18" is in most of them), so a rule is judged once per screening
+    and kind, and its outcome on a later date once per date.
+    """
 
     def __init__(self, patient: Patient) -> None:
         self.patient = patient
+        # Only these facts change with the screening date (Patient.at recomputes no other, and
+        # no rule reads the date itself), so only rules that read them can change later.
+        self._clocked = frozenset(
+            name for name, fact in patient.facts.items() if fact.clock is not None
+        )
         self._later: dict[date, Patient] = {}
+        self._days: dict[int, tuple[date, ...]] = {}
+        self._today: dict[tuple[int, Kind, str], _Judged] = {}
+        self._outcomes: dict[tuple[int, Kind, date], Outcome] = {}
 
     def at(self, day: date) -> Patient:
         if day not in self._later:
             self._later[day] = self.patient.at(day)
         return self._later[day]
 
-    def candidates(self, criteria: Iterable[CriterionSpec]) -> list[date]:
-        """Every date within the horizon on which some comparison in the rules may flip."""
+    def clocked(self, rule: CompiledRule | None) -> bool:
+        return rule is not None and not rule.measures.isdisjoint(self._clocked)
+
+    def days(self, rule: CompiledRule | None) -> tuple[date, ...]:
+        """Every date within the horizon on which some comparison in the rule may flip."""
+        if not self.clocked(rule):
+            return ()
+        found = self._days.get(id(rule))
+        if found is None:
+            found = self._days[id(rule)] = self._crossings(rule)
+        return found
+
+    def _crossings(self, rule: CompiledRule) -> tuple[date, ...]:
         today = self.patient.as_of
         days: set[date] = set()
-        for criterion in criteria:
-            for name, threshold in criterion.rule.thresholds if criterion.rule else ():
-                fact = self.patient.facts.get(name)
-                if fact is not None and fact.clock is not None:
-                    days.update(
-                        day
-                        for day in fact.clock.crossings(threshold)
-                        if today < day <= today + HORIZON
-                    )
-        return sorted(days)
+        for name, threshold in rule.thresholds:
+            fact = self.patient.facts.get(name)
+            if fact is not None and fact.clock is not None:
+                days.update(
+                    day for day in fact.clock.crossings(threshold) if today < day <= today + HORIZON
+                )
+        return tuple(sorted(days))
+
+    def judged(self, criterion: CriterionSpec, rule: CompiledRule) -> "_Judged":
+        key = (id(rule), criterion.kind, criterion.note)
+        found = self._today.get(key)
+        if found is None:
+            found = self._today[key] = self._judge_today(criterion, rule)
+        return found
+
+    def _judge_today(self, criterion: CriterionSpec, rule: CompiledRule) -> "_Judged":
+        outcome, explanation, missing = _judge(criterion.kind, criterion.note, rule, self.patient)
+        if criterion.note:
+            # Needs review whatever the date: no window to look for.
+            return _Judged(outcome, sentence(explanation), missing, None)
+        # Re-evaluating the whole rule on each candidate date is exact for compound rules.
+        for day in self.days(rule):
+            later = self.outcome(criterion.kind, rule, day)
+            if later is not outcome:
+                text = f"{explanation} ({_CHANGES[later]} from {day.isoformat()})"
+                return _Judged(outcome, sentence(text), missing, day)
+        return _Judged(outcome, sentence(explanation), missing, None)
+
+    def outcome(self, kind: Kind, rule: CompiledRule, day: date) -> Outcome:
+        """A ruled criterion's outcome on a later date (one with no note)."""
+        key = (id(rule), kind, day)
+        found = self._outcomes.get(key)
+        if found is None:
+            found = self._outcomes[key] = _judge(kind, "", rule, self.at(day))[0]
+        return found
 
 
-def _judge(criterion: CriterionSpec, patient: Patient) -> tuple[Outcome, str, tuple[str, ...]]:
-    if criterion.rule is None or criterion.kind is Kind.UNCLASSIFIED:
-        note = f" — {criterion.note}" if criterion.note else ""
-        return Outcome.NEEDS_REVIEW, f"Needs clinician review: {criterion.text}{note}", ()
-    result: RuleResult = criterion.rule.evaluate(patient, wanted=criterion.kind is Kind.INCLUSION)
-    outcome = _OUTCOMES[criterion.kind][result.truth]
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """A ruled criterion's result for this patient, whichever criterion holds the rule."""
+
+    outcome: Outcome
+    explanation: str
+    missing: tuple[str, ...]
+    changes_on: date | None
+
+
+def _judge(
+    kind: Kind, note: str, rule: CompiledRule, patient: Patient
+) -> tuple[Outcome, str, tuple[str, ...]]:
+    result: RuleResult = rule.evaluate(patient, wanted=kind is Kind.INCLUSION)
+    outcome = _OUTCOMES[kind][result.truth]
     explanation = result.explanation
-    if outcome is Outcome.FAIL and criterion.kind is Kind.EXCLUSION:
+    if outcome is Outcome.FAIL and kind is Kind.EXCLUSION:
         explanation += ": excluded"
-    if criterion.note:
-        return Outcome.NEEDS_REVIEW, f"{explanation}. Needs clinician review: {criterion.note}", ()
+    if note:
+        return Outcome.NEEDS_REVIEW, f"{explanation}. Needs clinician review: {note}", ()
     return outcome, explanation, result.missing
 
 
 def _criterion_result(criterion: CriterionSpec, timeline: _Timeline) -> CriterionResult:
-    outcome, explanation, missing = _judge(criterion, timeline.patient)
-    # Re-evaluating the whole rule on each candidate date is exact for compound rules.
-    for day in timeline.candidates((criterion,)):
-        later, _, _ = _judge(criterion, timeline.at(day))
-        if later is not outcome:
-            text = f"{explanation} ({_CHANGES[later]} from {day.isoformat()})"
-            return CriterionResult(criterion, outcome, sentence(text), missing, day)
-    return CriterionResult(criterion, outcome, sentence(explanation), missing, None)
+    if criterion.fixed is not None:
+        return criterion.fixed
+    judged = timeline.judged(criterion, criterion.rule)
+    return CriterionResult(
+        criterion, judged.outcome, judged.explanation, judged.missing, judged.changes_on
+    )
 
 
 def _verdict(outcomes: Sequence[Outcome]) -> Verdict:
@@ -252,16 +325,37 @@ def screen_trial(trial: TrialSpec, patient: Patient) -> TrialResult:
 def _screen_trial(trial: TrialSpec, timeline: _Timeline) -> TrialResult:
     results = tuple(_criterion_result(criterion, timeline) for criterion in trial.criteria)
     verdict = _verdict([result.outcome for result in results])
-    eligible_from = window_closes = None
+    eligible_from, window_closes = _window(trial, results, verdict, timeline)
+    return TrialResult(trial, verdict, results, eligible_from, window_closes)
+
+
+def _window(
+    trial: TrialSpec, results: tuple[CriterionResult, ...], verdict: Verdict, timeline: _Timeline
+) -> tuple[date | None, date | None]:
+    """When an ineligible trial opens to the patient, and when an open one closes."""
+    days: set[date] = set()
+    for criterion in trial.criteria:
+        days.update(timeline.days(criterion.rule))
+    if not days:
+        return None, None
+    # Only criteria that can change are judged again; the rest keep today's outcome.
+    changing = [
+        (index, criterion)
+        for index, criterion in enumerate(trial.criteria)
+        if criterion.fixed is None and not criterion.note and timeline.clocked(criterion.rule)
+    ]
+    outcomes = [result.outcome for result in results]
+    eligible_from = None
     open_now = verdict is not Verdict.INELIGIBLE
-    for day in timeline.candidates(trial.criteria):
-        later = _verdict([_judge(c, timeline.at(day))[0] for c in trial.criteria])
+    for day in sorted(days):
+        for index, criterion in changing:
+            outcomes[index] = timeline.outcome(criterion.kind, criterion.rule, day)
+        later = _verdict(outcomes)
         if not open_now and later is not Verdict.INELIGIBLE:
             eligible_from, open_now = day, True
         elif open_now and later is Verdict.INELIGIBLE:
-            window_closes = day
-            break
-    return TrialResult(trial, verdict, results, eligible_from, window_closes)
+            return eligible_from, day
+    return eligible_from, None
 
 
 _RANK = {Verdict.ELIGIBLE: 0, Verdict.POSSIBLY_ELIGIBLE: 1, Verdict.INELIGIBLE: 2}

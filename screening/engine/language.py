@@ -624,6 +624,15 @@ class CompiledRule:
     source: str  # canonical text: compile_rule(r.source).source == r.source
     measures: frozenset[str]
     root: Node = field(repr=False, compare=False)
+    # (measure name, threshold) of every numeric comparison, for time windows; worked out once,
+    # as screening asks for it for every patient.
+    thresholds: tuple[tuple[str, float], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        thresholds = tuple(
+            (atom.measure.name, value) for atom in self.root.atoms() for value in atom.thresholds()
+        )
+        object.__setattr__(self, "thresholds", thresholds)
 
     def evaluate(self, patient: Patient, *, wanted: bool = True) -> RuleResult:
         """Three-valued truth of the rule for a patient, explained.
@@ -635,13 +644,6 @@ class CompiledRule:
 
     def describe(self) -> str:
         return self.root.describe()
-
-    @property
-    def thresholds(self) -> tuple[tuple[str, float], ...]:
-        """(measure name, threshold) of every numeric comparison, for time windows."""
-        return tuple(
-            (atom.measure.name, value) for atom in self.root.atoms() for value in atom.thresholds()
-        )
 
 
 # Compiling
