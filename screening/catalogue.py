@@ -54,11 +54,20 @@ class Catalogue:
     info: dict[str, TrialInfo]
     # Entered measure -> how many trials have a rule that depends on it.
     usage: dict[str, int]
+    # The trials open to enrolment, which the screening page shows unless asked for all.
+    open_trials: tuple[TrialSpec, ...]
 
     def select(self, nct_ids: set[str] | None) -> tuple[TrialSpec, ...]:
         if not nct_ids:
             return self.trials
         return tuple(trial for trial in self.trials if trial.nct_id in nct_ids)
+
+    def shown(self, *, show_closed: bool) -> tuple[TrialSpec, ...]:
+        return self.trials if show_closed else self.open_trials
+
+    @property
+    def closed(self) -> int:
+        return len(self.trials) - len(self.open_trials)
 
 
 _catalogues: dict[str, Catalogue] = {}
@@ -212,6 +221,7 @@ def load_catalogue(version: tuple) -> Catalogue:
         trials=specs,
         info={trial.nct_id: trial_info(trial) for trial in trials},
         usage=measure_usage(specs),
+        open_trials=tuple(spec for spec, trial in zip(specs, trials, strict=True) if trial.is_open),
     )
     # The catalogue lives as long as the process, and the cyclic collector would otherwise walk
     # its hundreds of thousands of objects again and again during screenings.

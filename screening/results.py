@@ -44,6 +44,8 @@ class TrialView:
     result: TrialResult
     info: TrialInfo
     criteria: list[CriterionView]
+    # An ineligible trial shows only its deciding criteria until its full list is asked for.
+    expanded: bool = False
 
     @property
     def deciding(self) -> list[CriterionView]:
@@ -105,22 +107,27 @@ def next_question(results: list[TrialResult]) -> NextQuestion | None:
     return NextQuestion(MEASURES[name], counts[name])
 
 
+def trial_view(result: TrialResult, info: TrialInfo, *, expanded: bool = False) -> TrialView:
+    criteria = [CriterionView(c, OUTCOME_LABELS[c.outcome]) for c in result.criteria]
+    return TrialView(result, info, criteria, expanded)
+
+
 def results_view(
-    results: list[TrialResult], catalogue: Catalogue, *, show_closed: bool
+    results: list[TrialResult], catalogue: Catalogue, *, show_closed: bool, expand: str = ""
 ) -> ResultsView:
+    """The results grouped for the page; `expand` names an ineligible trial shown in full."""
     by_verdict: dict[Verdict, list[TrialView]] = {verdict: [] for verdict in GROUP_LABELS}
-    closed_hidden = 0
     shown_results = []
     for result in results:
         info = catalogue.info[result.trial.nct_id]
         if not (info.is_open or show_closed):
-            closed_hidden += 1
             continue
         shown_results.append(result)
-        criteria = [CriterionView(c, OUTCOME_LABELS[c.outcome]) for c in result.criteria]
-        by_verdict[result.verdict].append(TrialView(result, info, criteria))
+        view = trial_view(result, info, expanded=result.trial.nct_id == expand)
+        by_verdict[result.verdict].append(view)
     groups = [
         ResultGroup(verdict.value, GROUP_LABELS[verdict], sorted(views, key=_window_first))
         for verdict, views in by_verdict.items()
     ]
+    closed_hidden = 0 if show_closed else catalogue.closed
     return ResultsView(groups, closed_hidden, next_question(shown_results))

@@ -1,7 +1,7 @@
 import json
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,19 +11,21 @@ from screening.catalogue import current_catalogue
 from screening.engine import PatientError, read_patient, screen
 from screening.forms import FormReading, item_views, read_form, section_views
 from screening.reports import screening_json
-from screening.results import results_view
+from screening.results import results_view, trial_view
 
 
 def screen_context(request: HttpRequest, reading: FormReading) -> dict[str, object]:
     """What the screening page shows for one reading of the form (also used by the log)."""
     catalogue = current_catalogue()
     show_closed = request.POST.get("show_closed") == "on"
-    results = screen(catalogue.trials, reading.patient)
+    # Only the trials the page shows are screened: closed ones are just counted.
+    results = screen(catalogue.shown(show_closed=show_closed), reading.patient)
+    expand = request.POST.get("expand", "")
     return {
         "reading": reading,
         "sections": section_views(reading, catalogue.usage),
         "items": item_views(reading),
-        "results": results_view(results, catalogue, show_closed=show_closed),
+        "results": results_view(results, catalogue, show_closed=show_closed, expand=expand),
         "show_closed": show_closed,
         "facts": reading.patient.facts,
     }
@@ -37,6 +39,20 @@ def screen_page(request: HttpRequest) -> HttpResponse:
     live = request.htmx and not request.htmx.boosted
     template = "screening/screen.html#live" if live else "screening/screen.html"
     return render(request, template, screen_context(request, reading))
+
+
+@require_POST
+def trial_criteria(request: HttpRequest, nct_id: str) -> HttpResponse:
+    """Every criterion of one trial for the form's values: an ineligible trial's full list,
+    loaded when its collapsed entry is opened."""
+    catalogue = current_catalogue()
+    trials = catalogue.select({nct_id})
+    if not trials:
+        raise Http404("No trial with this NCT ID is loaded.")
+    reading = read_form(request.POST, today=timezone.localdate())
+    (result,) = screen(trials, reading.patient)
+    context = {"trial": trial_view(result, catalogue.info[nct_id], expanded=True)}
+    return render(request, "screening/screen.html#criteria", context)
 
 
 @require_POST

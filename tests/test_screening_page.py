@@ -93,10 +93,49 @@ def test_results_group_trials_by_verdict_with_counts(client, trials):
 def test_an_ineligible_trial_is_collapsed_to_its_near_miss(client, trials):
     html = client.post("/", {"fvc_percent": "65"}).content.decode()
     article = re.search(
-        r'aria-labelledby="trial-NCT00000001">\s*(<details>.*?)</article>', html, re.S
+        r'aria-labelledby="trial-NCT00000001">.*?(<details.*?)</article>', html, re.S
     )
     summary = article.group(1).split("</summary>")[0]
     assert "Fails only: FVC 65% of predicted is below the required 70%" in summary
+
+
+def ineligible_entry(html: str, nct_id: str) -> str:
+    return re.search(rf'aria-labelledby="trial-{nct_id}">(.*?)</article>', html, re.S).group(1)
+
+
+def test_an_ineligible_trials_other_criteria_are_not_rendered_until_asked_for(client, trials):
+    fvc, _, _ = trials
+    CriterionFactory(trial=fvc, position=2, text="Able to swallow pills", rule="")
+    entry = ineligible_entry(client.post("/", {"fvc_percent": "65"}).content.decode(), fvc.nct_id)
+    assert "Able to swallow pills" not in entry
+    assert 'hx-post="/results/NCT00000001/criteria" hx-trigger="toggle once"' in entry
+    assert 'name="expand" value="NCT00000001"' in entry  # the way without JavaScript
+    assert "Show all 2 criteria" in entry
+
+
+def test_an_ineligible_trials_full_criteria_load_for_the_values_in_the_form(client, trials):
+    fvc, _, _ = trials
+    CriterionFactory(trial=fvc, position=2, text="Able to swallow pills", rule="")
+    response = client.post("/results/NCT00000001/criteria", {"fvc_percent": "65"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert "FVC 65% of predicted is below the required 70%" in html
+    assert "Needs clinician review: Able to swallow pills" in html
+
+
+def test_the_full_criteria_of_a_trial_not_loaded_are_not_found(client, trials):
+    assert client.post("/results/NCT09999999/criteria", {}).status_code == 404
+
+
+def test_without_javascript_the_show_all_button_opens_that_trial_in_full(client, trials):
+    fvc, _, _ = trials
+    CriterionFactory(trial=fvc, position=2, text="Able to swallow pills", rule="")
+    html = client.post("/", {"fvc_percent": "65", "expand": "NCT00000001"}).content.decode()
+    entry = ineligible_entry(html, fvc.nct_id)
+    assert "<details open>" in entry
+    assert "Needs clinician review: Able to swallow pills" in entry
+    assert "Show all" not in entry
 
 
 def test_an_invalid_value_is_reported_at_its_field_and_ignored(client, trials):

@@ -56,6 +56,38 @@ def test_the_page_works_with_javascript_off(live_server, browser: Browser, seed_
     context.close()
 
 
+def test_an_ineligible_trial_opens_to_its_full_criteria(live_server, page: Page, seed_trials):
+    page.goto(live_server.url)
+    page.get_by_label("FVC").fill("65")
+    # Leaving the field sends the form once more; let that update land before opening a trial.
+    page.get_by_label("FVC").blur()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("status")).to_contain_text("1 ineligible")
+    criteria = group(page, "Ineligible (1)").locator(".criteria-results")
+    expect(criteria).to_have_count(0)  # only the deciding criterion until opened
+    group(page, "Ineligible (1)").locator("summary").click()
+    expect(criteria.get_by_text("FVC 65% of predicted, below 70%: excluded")).to_be_visible()
+    expect(criteria.locator("li")).not_to_have_count(1)
+    assert serious_violations(page) == []
+
+
+def test_without_javascript_an_ineligible_trial_opens_in_full_by_its_button(
+    live_server, browser: Browser, seed_trials
+):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url)
+    page.get_by_label("FVC").fill("65")
+    page.get_by_role("button", name="Show results").click()
+    ineligible = group(page, "Ineligible (1)")
+    ineligible.locator("summary").click()
+    ineligible.get_by_role("button", name="Show all").click()
+    criteria = group(page, "Ineligible (1)").locator(".criteria-results")
+    expect(criteria.get_by_text("FVC 65% of predicted, below 70%: excluded")).to_be_visible()
+    expect(page.get_by_label("FVC")).to_have_value("65")
+    context.close()
+
+
 def test_the_form_is_usable_by_keyboard_alone(live_server, page: Page, seed_trials):
     page.goto(live_server.url)
     page.get_by_label("Screening date").focus()
