@@ -27,6 +27,9 @@ class FakeRegistry(BaseHTTPRequestHandler):
     def do_GET(self):
         query = {key: values[0] for key, values in parse_qs(urlparse(self.path).query).items()}
         FakeRegistry.requests.append(query)
+        if query.get("pageToken") not in PAGES:
+            self.send_error(500)
+            return
         body = json.dumps(PAGES[query.get("pageToken")]).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -67,6 +70,23 @@ def test_it_pages_through_the_api_with_the_same_parameters(fake_api):
     assert "pageToken" not in first
     assert second["pageToken"] == "p2"
     assert "3 created" in out.getvalue()
+
+
+def test_a_page_failing_part_way_keeps_the_studies_of_the_pages_before_it(fake_api, monkeypatch):
+    monkeypatch.setitem(PAGES, None, {**PAGES[None], "nextPageToken": "gone"})
+
+    with pytest.raises(CommandError, match="HTTP Error 500"):
+        call_command(
+            "import_trials",
+            "--from-api",
+            "--api-url",
+            fake_api,
+            "--condition",
+            "als",
+            stdout=io.StringIO(),
+        )
+
+    assert set(Trial.objects.values_list("nct_id", flat=True)) == {"NCT00000001", "NCT00000002"}
 
 
 def test_an_unreachable_api_is_a_clear_error():

@@ -160,3 +160,48 @@ def test_the_shipped_registry_fixtures_all_import(registry_dir):
     assert (seed.minimum_age_years, seed.maximum_age_years) == (18, 65)
     assert seed.criteria.filter(kind="inclusion").count() == 4
     assert seed.criteria.filter(kind="exclusion").count() == 12
+
+
+def test_a_new_trials_criteria_are_written_as_save_would_write_them(tmp_path):
+    nested = "Inclusion Criteria:\n\n* One of:\n  * FVC ≥ 70%\n  * SVC ≥ 70%\n* Age 18 or older"
+    write_json(tmp_path / "study.json", study_json(criteria=nested))
+    run_import(tmp_path / "study.json")
+
+    trial = Trial.objects.get()
+    criteria = list(trial.criteria.all())
+    assert [(c.text, c.parent and c.parent.text) for c in criteria] == [
+        ("One of:", None),
+        ("FVC ≥ 70%", "One of:"),
+        ("SVC ≥ 70%", "One of:"),
+        ("Age 18 or older", None),
+    ]
+    assert {c.version for c in criteria} == {1}  # as a first save() sets the lock's version
+    assert all(c.updated_at >= trial.imported_at for c in criteria)
+    for criterion in criteria:
+        [created] = criterion.history.all()
+        assert (created.history_type, created.history_user, created.history_change_reason) == (
+            "+",
+            None,
+            None,
+        )
+        assert (created.parent_id, created.rule, created.version, created.updated_at) == (
+            criterion.parent_id,
+            criterion.rule,
+            1,
+            criterion.updated_at,
+        )
+
+
+def test_a_changed_trials_criteria_move_on_their_version_and_time_with_a_history_row(tmp_path):
+    write_json(tmp_path / "study.json", study_json())
+    run_import(tmp_path / "study.json")
+    before = Criterion.objects.get(text="Gastrostomy")
+    changed = "Inclusion Criteria:\n\n* FVC ≥ 60%\n\nExclusion Criteria:\n\n* Gastrostomy"
+    write_json(tmp_path / "study.json", study_json(criteria=changed))
+    run_import(tmp_path / "study.json")
+
+    after = Criterion.objects.get(text="Gastrostomy")
+    assert (after.pk, after.version) == (before.pk, before.version + 1)
+    assert after.updated_at > before.updated_at
+    latest = after.history.first()
+    assert (latest.history_type, latest.history_change_reason, latest.version) == ("~", None, 2)

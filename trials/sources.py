@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,3 +165,20 @@ def studies_from_api(base_url: str, params: dict[str, str]) -> Iterator[Study]:
             return
         query["pageToken"] = token
         page_number += 1
+
+
+def batches(studies: Iterable[Study], size: int) -> Iterator[list[Study]]:
+    """The studies in runs of `size`; when a source fails part-way, what it gave comes first."""
+    batch: list[Study] = []
+    try:
+        for study in studies:
+            batch.append(study)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except SourceError:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch

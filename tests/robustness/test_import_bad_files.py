@@ -264,6 +264,24 @@ def test_a_second_differing_record_with_the_same_nct_id_updates_the_first(tmp_pa
     assert trial.criteria_changed is True
 
 
+def test_a_refused_copy_does_not_change_how_a_later_copy_in_the_same_batch_is_imported(tmp_path):
+    (tmp_path / "study.json").write_text(json.dumps(study_json()))
+    run_import(tmp_path / "study.json")
+    # Refused by the model, after the trial row we hold was given its values.
+    refused = study_json(criteria="Inclusion Criteria:\n\n* FVC ≥ 60%")
+    refused["protocolSection"]["identificationModule"]["briefTitle"] = "x" * 501
+    (tmp_path / "page.json").write_text(json.dumps({"studies": [refused, study_json()]}))
+
+    out, err, failed = run_import(tmp_path / "page.json")
+
+    assert failed
+    assert_reported(err, "page.json, study 1", "at most 500 characters")
+    assert "0 created, 0 updated, 1 unchanged, 1 failed" in out
+    trial = Trial.objects.get()
+    assert trial.criteria_changed is False
+    assert [c.text for c in trial.criteria.all()] == ["FVC ≥ 70%", "Gastrostomy"]
+
+
 # --- Zips -----------------------------------------------------------------------------------
 
 GOOD_MEMBER = {f"{GOOD}.json": json.dumps(study_json(GOOD)).encode()}

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 
 import trials.importing
 from tests.factories import study_json
+from trials.importing import BATCH_SIZE
 from trials.models import Criterion, Trial
 
 pytestmark = pytest.mark.django_db
@@ -57,12 +58,13 @@ def fail_on_the_nth_study(monkeypatch, n: int) -> list[str]:
     seen: list[str] = []
     real = trials.importing.replace_criteria
 
-    def replace_criteria(trial, drafts):
+    def replace_criteria(trial, drafts, **options):
         seen.append(trial.nct_id)
         if len(seen) == n:
-            real(trial, drafts[: len(drafts) // 2])  # half the criteria written, then the fault
+            # half the criteria written, then the fault
+            real(trial, drafts[: len(drafts) // 2], **options)
             raise Interrupted(f"fault injected while importing {trial.nct_id}")
-        return real(trial, drafts)
+        return real(trial, drafts, **options)
 
     monkeypatch.setattr(trials.importing, "replace_criteria", replace_criteria)
     return seen
@@ -115,13 +117,13 @@ from django.core.management import call_command
 call_command("migrate", "--no-input", verbosity=0)
 real, count = trials.importing.replace_criteria, 0
 
-def replace_criteria(trial, drafts):
+def replace_criteria(trial, drafts, **options):
     global count
     count += 1
     if count == int(sys.argv[2]):
-        real(trial, drafts[: len(drafts) // 2])
+        real(trial, drafts[: len(drafts) // 2], **options)
         os.kill(os.getpid(), signal.SIGKILL)  # no rollback, no cleanup: the process just dies
-    real(trial, drafts)
+    real(trial, drafts, **options)
 
 trials.importing.replace_criteria = replace_criteria
 call_command("import_trials", sys.argv[1])
@@ -142,10 +144,15 @@ def manage(database: Path, *args: str, script: str | None = None) -> subprocess.
     )
 
 
-def test_an_import_killed_mid_transaction_loses_only_the_study_it_was_writing(tmp_path, registry):
+def test_an_import_killed_mid_batch_loses_only_that_batch_and_no_trial_is_half_imported(
+    tmp_path,
+):
+    # Studies commit a batch at a time: killed in the second batch, the first stays whole.
+    studies = [study_json(f"NCT{number:08d}") for number in range(1, BATCH_SIZE + 51)]
+    (tmp_path / "page.json").write_text(json.dumps({"studies": studies}))
     database = tmp_path / "killed.sqlite3"
 
-    killed = manage(database, str(registry), "10", script=KILL_AFTER)
+    killed = manage(database, str(tmp_path / "page.json"), str(BATCH_SIZE + 30), script=KILL_AFTER)
 
     assert killed.returncode == -signal.SIGKILL
     with sqlite3.connect(database) as connection:
@@ -154,13 +161,13 @@ def test_an_import_killed_mid_transaction_loses_only_the_study_it_was_writing(tm
             "select count(*) from trials_trial t where t.eligibility_text != '' and not exists "
             "(select 1 from trials_criterion c where c.trial_id = t.id)"
         ).fetchone()[0]
-    assert trials_left == 9
+    assert trials_left == BATCH_SIZE
     assert orphans == 0
 
-    rerun = manage(database, "import_trials", str(registry))
+    rerun = manage(database, "import_trials", str(tmp_path / "page.json"))
 
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{RECORDS - 9} created, 0 updated, 9 unchanged, 0 failed" in rerun.stdout
+    assert f"50 created, 0 updated, {BATCH_SIZE} unchanged, 0 failed" in rerun.stdout
 
 
 # --- Curated rules across re-imports --------------------------------------------------------
@@ -236,12 +243,6 @@ def test_a_curated_rule_survives_whitespace_and_case_changes_in_its_text(tmp_pat
     assert (criterion.rule, criterion.review_status) == ("gastrostomy == yes", "edited")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trials/importing.py replace_criteria recreates a criterion whose text comes back "
-    "from the parser; the curated rule is only in its history. Proposed fix in "
-    "docs/reliability.md (restore from the last deleted curated version with the same key)",
-)
 def test_a_curated_rule_comes_back_when_its_text_is_changed_and_changed_back(tmp_path):
     import_text(tmp_path, TEXT_A)
     curate("Age 18 to 80", "age between 18 and 79")
@@ -254,12 +255,6 @@ def test_a_curated_rule_comes_back_when_its_text_is_changed_and_changed_back(tmp
     assert curated_rule("Age 18 to 80") == ("age between 18 and 79", "edited")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trials/importing.py matches criteria on (kind, text): a kind a curator corrected "
-    "no longer matches the splitter's, so the next text change deletes the curated row. "
-    "Proposed fix in docs/reliability.md (match curated criteria on text alone)",
-)
 def test_a_curated_criterion_whose_kind_was_corrected_survives_a_text_change(tmp_path):
     text = "FVC ≥ 70%\n\nExclusion Criteria:\n\n* Gastrostomy"
     import_text(tmp_path, text)
@@ -277,6 +272,57 @@ def test_a_curated_criterion_whose_kind_was_corrected_survives_a_text_change(tmp
         "fvc_percent >= 70",
         "reviewed",
     )
+
+
+def test_a_curated_rule_survives_the_registry_dropping_its_section_heading(tmp_path):
+    import_text(tmp_path, TEXT_A)
+    kept = curate("FVC ≥ 70%", "fvc_percent >= 71")
+
+    # Without headings the splitter files every item as unclassified.
+    import_text(tmp_path, "* FVC ≥ 70%\n* Age 18 to 80\n* Gastrostomy")
+
+    criterion = Criterion.objects.get(text="FVC ≥ 70%")
+    assert (criterion.pk, criterion.kind) == (kept.pk, "inclusion")
+    assert curated_rule("FVC ≥ 70%") == ("fvc_percent >= 71", "edited")
+
+
+def test_when_the_registry_drops_one_of_two_identical_items_the_curated_copy_is_kept(tmp_path):
+    twice = "Inclusion Criteria:\n\n* Age 18 to 80\n* FVC ≥ 70%\n* Age 18 to 80"
+    import_text(tmp_path, twice)
+    second = Trial.objects.get().criteria.get(position=3)
+    second.rule, second.review_status = "age >= 18", Criterion.ReviewStatus.REVIEWED
+    second.save()
+
+    import_text(tmp_path, "Inclusion Criteria:\n\n* FVC ≥ 70%\n* Age 18 to 80")
+
+    kept = Criterion.objects.get(text="Age 18 to 80")
+    assert (kept.pk, kept.rule, kept.review_status) == (second.pk, "age >= 18", "reviewed")
+
+
+def test_a_curated_rule_comes_back_when_a_deleted_trial_is_imported_again(tmp_path):
+    import_text(tmp_path, TEXT_A)
+    curate("Age 18 to 80", "age between 18 and 79", Criterion.ReviewStatus.REVIEWED)
+    Trial.objects.get().delete()
+
+    assert "1 created" in import_text(tmp_path, TEXT_A)
+
+    assert curated_rule("Age 18 to 80") == ("age between 18 and 79", "reviewed")
+    assert curated_rule("FVC ≥ 70%") == ("fvc_percent >= 70", "auto")
+
+
+def test_a_criterion_a_curator_handed_back_to_the_parser_is_not_restored_from_an_older_edit(
+    tmp_path,
+):
+    import_text(tmp_path, TEXT_A)
+    curate("Age 18 to 80", "age between 18 and 79")
+    import_text(tmp_path, TEXT_B)
+    import_text(tmp_path, TEXT_A)
+    curate("Age 18 to 80", "", Criterion.ReviewStatus.NEEDS_REVIEW)  # the curator's last word
+
+    import_text(tmp_path, TEXT_B)
+    import_text(tmp_path, TEXT_A)
+
+    assert curated_rule("Age 18 to 80") == ("age between 18 and 80", "auto")  # the parser's
 
 
 def test_a_failed_re_import_leaves_curated_rules_as_they_were(monkeypatch, tmp_path):

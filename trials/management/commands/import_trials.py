@@ -7,12 +7,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DataError
 from tqdm import tqdm
 
-from trials.importing import ImportOutcome, trial_import
-from trials.registry import RecordError, read_study
-from trials.sources import SourceError, Study, studies_at, studies_from_api
+from trials.importing import BATCH_SIZE, ImportOutcome, RecordRefused, import_records
+from trials.registry import RecordError, StudyRecord, read_study
+from trials.sources import SourceError, Study, batches, studies_at, studies_from_api
 
 
 class Command(BaseCommand):
@@ -46,9 +45,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         progress = tqdm(studies, unit=" studies", file=sys.stderr, disable=None)
         try:
-            for study in progress:
-                outcome = self.import_one(study)
-                counts[outcome] += 1
+            for batch in batches(progress, BATCH_SIZE):
+                counts.update(self.import_batch(batch))
         except SourceError as error:
             raise CommandError(str(error)) from None
         elapsed = time.perf_counter() - started
@@ -80,20 +78,40 @@ class Command(BaseCommand):
             raise CommandError("--from-api needs --condition or --param to narrow the search.")
         return params
 
-    def import_one(self, study: Study) -> ImportOutcome:
-        if study.error:
-            return self.failed(study.where, study.error)
-        try:
-            record = read_study(study.data)
-            return trial_import(record=record)
-        except RecordError as error:
-            return self.failed(study.where, str(error))
-        except ValidationError as error:
-            return self.failed(study.where, "; ".join(error.messages))
-        except DataError as error:
-            # e.g. PostgreSQL refuses a NUL character; the transaction of this study is undone.
-            return self.failed(study.where, f"the database refused a value: {error}".strip())
+    def import_batch(self, batch: list[Study]) -> list[ImportOutcome]:
+        outcomes = []
+        readable: list[tuple[Study, StudyRecord]] = []
+        for study in batch:
+            record = read(study)
+            if isinstance(record, str):
+                outcomes.append(self.failed(study.where, record))
+            else:
+                readable.append((study, record))
+        results = import_records([record for _, record in readable])
+        for (study, _), result in zip(readable, results, strict=True):
+            if isinstance(result, ImportOutcome):
+                outcomes.append(result)
+            else:
+                outcomes.append(self.failed(study.where, refusal(result)))
+        return outcomes
 
     def failed(self, where: str, reason: str) -> ImportOutcome:
         self.stderr.write(f"FAILED {where}: {reason}")
         return ImportOutcome.FAILED
+
+
+def read(study: Study) -> StudyRecord | str:
+    """The study's record, or why it cannot be read."""
+    if study.error:
+        return study.error
+    try:
+        return read_study(study.data)
+    except RecordError as error:
+        return str(error)
+
+
+def refusal(error: RecordRefused) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    # e.g. PostgreSQL refuses a NUL character; the savepoint of this study is undone.
+    return f"the database refused a value: {error}".strip()
