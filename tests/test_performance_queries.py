@@ -162,6 +162,24 @@ def test_editing_a_rule_makes_the_next_screening_use_it(client, loads):
     assert loads[0] == 2
 
 
+def test_a_bulk_update_of_rules_makes_the_next_screening_use_them(client, loads):
+    registry(3)
+    api_screen(client)
+    # As an admin action or a re-parse might: no save(), no signal, updated_at not named.
+    Criterion.objects.filter(rule="fvc_percent >= 60").update(rule="fvc_percent >= 90")
+    verdicts = {r["verdict"] for r in api_screen(client).json()["results"]}
+    assert verdicts == {"ineligible"}
+    assert loads[0] == 2
+
+
+def test_a_bulk_update_of_trials_makes_the_next_page_use_it(client, loads):
+    registry(3)
+    assert live_results(client).context["results"].shown == 3
+    Trial.objects.update(overall_status=OverallStatus.COMPLETED)
+    assert live_results(client).context["results"].shown == 0
+    assert loads[0] == 2
+
+
 def test_deleting_a_criterion_or_adding_a_trial_invalidates_the_catalogue(client, loads):
     first, *_ = registry(10)
     api_screen(client)

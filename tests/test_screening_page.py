@@ -99,6 +99,22 @@ def test_an_ineligible_trial_is_collapsed_to_its_near_miss(client, trials):
     assert "Fails only: FVC 65% of predicted is below the required 70%" in summary
 
 
+def test_refused_alsfrs_r_items_mark_all_twelve_selects_invalid(client, trials):
+    items = ["4"] * 11  # one item short
+    html = client.post("/", {"alsfrs_r_items": [*items, ""]}).content.decode()
+    selects = re.findall(r'<select id="id_alsfrs_r_items_\d+"[^>]*>', html)
+    assert len(selects) == 12
+    assert all('aria-invalid="true"' in select for select in selects)
+    assert 'id="alsfrs_r_items-error">' in html
+
+
+def test_alsfrs_r_items_left_blank_are_not_marked_invalid(client, trials):
+    html = client.post("/", {"fvc_percent": "80"}).content.decode()
+    selects = re.findall(r'<select id="id_alsfrs_r_items_\d+"[^>]*>', html)
+    assert len(selects) == 12
+    assert not any("aria-invalid" in select for select in selects)
+
+
 def ineligible_entry(html: str, nct_id: str) -> str:
     return re.search(rf'aria-labelledby="trial-{nct_id}">(.*?)</article>', html, re.S).group(1)
 

@@ -1,6 +1,7 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from screening.engine import Verdict
@@ -61,6 +62,19 @@ class Sex(models.TextChoices):
     MALE = "MALE", "Male"
 
 
+class RegistryQuerySet(models.QuerySet):
+    """Bulk updates mark the rows changed, as `save()` does through `auto_now`.
+
+    The screening catalogue notices a change to the registry by the latest `updated_at` (and the
+    row count), and `QuerySet.update()` (so also `bulk_update()`) would otherwise leave it as it
+    was: the change would go unseen until some other write.
+    """
+
+    def update(self, **kwargs: object) -> int:
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+
 class Trial(models.Model):
     nct_id = models.CharField("NCT ID", max_length=11, unique=True, validators=[nct_id_validator])
     brief_title = models.CharField(max_length=500, blank=True)
@@ -107,6 +121,7 @@ class Trial(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = RegistryQuerySet.as_manager()
 
     class Meta:
         ordering = ["nct_id"]
@@ -165,6 +180,7 @@ class Criterion(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = RegistryQuerySet.as_manager()
 
     class Meta:
         ordering = ["trial", "position"]
