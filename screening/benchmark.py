@@ -30,7 +30,7 @@ from django.urls import Resolver404, resolve
 
 from screening import catalogue
 from screening.engine import read_patient, screen
-from screening.reports import screening_json
+from screening.reports import screening_json_text
 from trials.curation import apply_curation, read_curation
 from trials.importing import draft_criteria, trial_import
 from trials.models import Criterion, Trial
@@ -40,6 +40,8 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SCREENED_ON = date(2026, 1, 15)
 # Synthetic trials are NCT9xxxxxxx, a range ClinicalTrials.gov has not reached.
 SYNTHETIC_FIRST = 90_000_000
+
+SUMMARY = "/api/screen?detail=summary"
 
 # Three people a clinic would screen: early and well, later with support, and half-known.
 PATIENTS = (
@@ -102,17 +104,21 @@ ROWS = (
     ("load", "catalogue: read + compile, cold, ms (CPU ms)"),
     ("catalogue_mib", "catalogue: memory held per process (MiB)"),
     ("evaluate", "one screening, engine only, ms (CPU ms)"),
-    ("serialise", "one screening, building + encoding the JSON, ms (CPU ms)"),
+    ("serialise", "one screening, encoding the API's JSON, ms (CPU ms)"),
     ("load_ratio", "read + compile ÷ engine-only screening"),
     ("api", "POST /api/screen through Django, warm, ms (CPU ms)"),
     ("api_cold", "POST /api/screen, first after a change, ms (CPU ms)"),
     ("api_queries", "POST /api/screen: queries, warm / cold"),
     ("api_kib", "POST /api/screen: response size (KiB)"),
     ("api_peak", "POST /api/screen: peak Python memory (MiB)"),
+    ("summary", "POST /api/screen?detail=summary, warm, ms (CPU ms)"),
+    ("summary_kib", "POST /api/screen?detail=summary: response size (KiB)"),
     ("page", "GET / screening page, blank form, ms (CPU ms)"),
     ("live", "POST / with HX-Request, live results, ms (CPU ms)"),
     ("live_queries", "POST / live results: queries, warm"),
     ("live_kib", "POST / live results: response size (KiB)"),
+    ("live_all", "POST / live results with closed trials too, ms (CPU ms)"),
+    ("live_all_kib", "POST / live results with closed trials too: size (KiB)"),
     ("baseline", "GET /trials/NCT…/ baseline page, ms (CPU ms)"),
     ("ratio", "POST /api/screen ÷ baseline"),
     ("live_ratio", "POST / live results ÷ baseline"),
@@ -333,9 +339,7 @@ def measure_screening(repeat: int) -> dict[str, object]:
         for case, patient in enumerate(patients):
             results = evaluate.time(lambda patient=patient: screen(trials, patient), case)
             serialise.time(
-                lambda patient=patient, results=results: json.dumps(
-                    screening_json(patient, results)
-                ),
+                lambda patient=patient, results=results: screening_json_text(patient, results),
                 case,
             )
     _record(figures, "evaluate", evaluate)
@@ -344,8 +348,8 @@ def measure_screening(repeat: int) -> dict[str, object]:
 
     client = Client()
 
-    def post(body: str):
-        response = client.post("/api/screen", body, content_type="application/json", secure=True)
+    def post(body: str, path: str = "/api/screen"):
+        response = client.post(path, body, content_type="application/json", secure=True)
         assert response.status_code == 200, response.status_code
         return response
 
@@ -363,6 +367,12 @@ def measure_screening(repeat: int) -> dict[str, object]:
         for case, body in enumerate(bodies):
             api.time(lambda body=body: post(body), case)
     _record(figures, "api", api)
+    summary = Timer()
+    for _ in range(repeat):
+        for case, body in enumerate(bodies):
+            response = summary.time(lambda body=body: post(body, SUMMARY), case)
+    _record(figures, "summary", summary)
+    figures["summary_kib"] = len(response.content) / 1024
     gc.collect()
     tracemalloc.start()
     post(bodies[0])
@@ -390,6 +400,12 @@ def measure_screening(repeat: int) -> dict[str, object]:
             for case, data in enumerate(forms):
                 timer.time(lambda data=data: live(data), case)
         _record(figures, "live", timer)
+        timer = Timer()
+        for _ in range(repeat):
+            for case, data in enumerate(forms):
+                response = timer.time(lambda data=data: live({**data, "show_closed": "on"}), case)
+        _record(figures, "live_all", timer)
+        figures["live_all_kib"] = len(response.content) / 1024
     nct_id = Trial.objects.order_by("nct_id").values_list("nct_id", flat=True)[len(trials) // 2]
 
     def baseline() -> None:
@@ -428,7 +444,12 @@ def _target(figures: dict[str, object]) -> str:
         return ""
     verdicts = [
         f"{name} {'met' if figures[key] <= limit else 'MISSED'}"
-        for key, name in (("api", "API"), ("live", "page"))
+        for key, name in (
+            ("api", "API"),
+            ("summary", "API summary"),
+            ("live", "page"),
+            ("live_all", "page with closed"),
+        )
         if key in figures
     ]
     return f"≤ {limit:,.0f} ms: " + ", ".join(verdicts)

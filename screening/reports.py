@@ -1,6 +1,15 @@
 """One screening, as JSON (the API and `manage.py screen --format json`) or as text."""
 
-from screening.engine import Outcome, Patient, TrialResult, result_to_json
+import json
+
+from screening.engine import (
+    Outcome,
+    Patient,
+    TrialResult,
+    result_summary_json,
+    result_to_json,
+    results_json_text,
+)
 
 OUTCOME_MARKS = {
     Outcome.PASS: "ok",
@@ -16,6 +25,21 @@ def screening_json(patient: Patient, results: list[TrialResult]) -> dict:
         "as_of": patient.as_of.isoformat(),
         "patient": patient.to_json(),
         "results": [result_to_json(result) for result in results],
+    }
+
+
+def screening_json_text(patient: Patient, results: list[TrialResult]) -> str:
+    """`json.dumps(screening_json(patient, results))`, to the character, built faster."""
+    head = json.dumps({"as_of": patient.as_of.isoformat(), "patient": patient.to_json()})
+    return f'{head[:-1]}, "results": {results_json_text(results)}}}'
+
+
+def screening_summary_json(patient: Patient, results: list[TrialResult]) -> dict:
+    return {
+        "as_of": patient.as_of.isoformat(),
+        "patient": patient.to_json(),
+        "detail": "summary",
+        "results": [result_summary_json(result) for result in results],
     }
 
 

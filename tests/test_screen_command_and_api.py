@@ -4,7 +4,13 @@ import json
 import pytest
 from django.core.management import call_command
 
+from screening.benchmark import PATIENTS
+from screening.catalogue import current_catalogue
+from screening.engine import read_patient, screen
+from screening.reports import screening_json
+from tests.conftest import REGISTRY_DIR
 from tests.factories import CriterionFactory, TrialFactory
+from trials.curation import apply_curation, read_curation
 from trials.models import Criterion
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +144,61 @@ def test_the_api_rejects_a_body_that_is_not_a_json_object(client, body):
 
 def test_the_api_takes_only_post(client):
     assert client.get("/api/screen").status_code == 405
+
+
+@pytest.fixture
+def real_trials():
+    """The 74 trials of the registry fixtures with their hand-checked rules."""
+    call_command("import_trials", str(REGISTRY_DIR), stdout=io.StringIO())
+    apply_curation(read_curation(REGISTRY_DIR.parent / "curation.json"))
+
+
+@pytest.mark.parametrize("patient", PATIENTS)
+def test_the_api_json_is_exactly_the_results_encoded_as_dicts(client, real_trials, patient):
+    body = {**patient, "as_of": "2026-01-15"}
+    response = client.post("/api/screen", body, content_type="application/json")
+    results = screen(current_catalogue().trials, read_patient(body))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.content.decode() == json.dumps(screening_json(read_patient(body), results))
+    assert any(
+        result["eligible_from"] or result["window_closes"] for result in response.json()["results"]
+    )
+
+
+def test_the_api_summary_gives_verdicts_counts_and_failing_criteria(client, fvc_trial):
+    patient = {"age": 50, "fvc_percent": 65, "gastrostomy": False, "as_of": "2026-01-15"}
+    full = client.post("/api/screen", patient, content_type="application/json").json()
+    response = client.post("/api/screen?detail=summary", patient, content_type="application/json")
+    summary = response.json()
+    (result,) = summary["results"]
+    assert response.status_code == 200
+    assert (summary["as_of"], summary["patient"], summary["detail"]) == (
+        "2026-01-15",
+        full["patient"],
+        "summary",
+    )
+    assert "criteria" not in result
+    assert {key: result[key] for key in ("nct_id", "verdict", "window_closes")} == {
+        "nct_id": "NCT00000001",
+        "verdict": "ineligible",
+        "window_closes": None,
+    }
+    assert result["counts"] == {
+        "pass": 3,
+        "fail": 1,
+        "unknown": 0,
+        "needs_review": 0,
+        "not_applicable": 0,
+    }
+    assert result["deciding"] == [
+        c for c in full["results"][0]["criteria"] if c["outcome"] == "fail"
+    ]
+
+
+def test_the_api_refuses_an_unknown_detail(client, fvc_trial):
+    response = client.post("/api/screen?detail=some", {}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {"detail": ["detail must be full or summary, not 'some'."]}
+    }

@@ -14,7 +14,9 @@ from screening.engine.evaluator import (
     Verdict,
     evaluate_criterion,
     registry_criteria,
+    result_summary_json,
     result_to_json,
+    results_json_text,
     screen,
     screen_trial,
 )
@@ -82,7 +84,9 @@ __all__ = [
     "read_patient_lenient",
     "read_screening_date",
     "registry_criteria",
+    "result_summary_json",
     "result_to_json",
+    "results_json_text",
     "screen",
     "screen_trial",
 ]

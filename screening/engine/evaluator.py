@@ -5,11 +5,13 @@ that into pass / fail: an exclusion's rule describes the excluding condition. An
 settled by the data stays unknown, so a trial is only "ineligible" on a definite failure.
 """
 
+import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 
 from screening.engine.language import CompiledRule, RuleError, compile_rule
 from screening.engine.logic import RuleResult, Truth
@@ -29,7 +31,9 @@ __all__ = [
     "Verdict",
     "evaluate_criterion",
     "registry_criteria",
+    "result_summary_json",
     "result_to_json",
+    "results_json_text",
     "screen",
     "screen_trial",
 ]
@@ -70,14 +74,22 @@ class CriterionSpec:
     # The result of a criterion a clinician must judge (no rule, or under no heading): the same
     # for every patient, so built once with the spec rather than in every screening.
     fixed: "CriterionResult | None" = field(init=False, repr=False, compare=False)
+    # The JSON of what the criterion is (kind, text, rule), encoded once: see results_json_text.
+    json_head: str = field(init=False, repr=False, compare=False)
+    fixed_json: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        fixed = None
+        rule = self.rule.source if self.rule else None
+        head = json.dumps({"kind": self.kind.value, "text": self.text, "rule": rule})[:-1]
+        object.__setattr__(self, "json_head", head)
+        fixed = fixed_json = None
         if self.rule is None or self.kind is Kind.UNCLASSIFIED:
             note = f" — {self.note}" if self.note else ""
             text = sentence(f"Needs clinician review: {self.text}{note}")
             fixed = CriterionResult(self, Outcome.NEEDS_REVIEW, text, (), None)
+            fixed_json = head + _outcome_json(fixed)
         object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "fixed_json", fixed_json)
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,11 @@ class TrialSpec:
     nct_id: str
     title: str
     criteria: tuple[CriterionSpec, ...]
+    json_head: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        head = json.dumps({"nct_id": self.nct_id, "title": self.title})[:-1]
+        object.__setattr__(self, "json_head", head)
 
 
 @dataclass(frozen=True)
@@ -105,28 +122,29 @@ class TrialResult:
     eligible_from: date | None  # an ineligible trial stops being so on this date
     window_closes: date | None  # the trial becomes ineligible on this date
 
-    def _count(self, *outcomes: Outcome) -> int:
-        return sum(result.outcome in outcomes for result in self.criteria)
+    @cached_property
+    def counts(self) -> Counter[Outcome]:
+        return Counter(result.outcome for result in self.criteria)
 
     @property
     def passed(self) -> int:
-        return self._count(Outcome.PASS)
+        return self.counts[Outcome.PASS]
 
     @property
     def failed(self) -> int:
-        return self._count(Outcome.FAIL)
+        return self.counts[Outcome.FAIL]
 
     @property
     def unknown(self) -> int:
-        return self._count(Outcome.UNKNOWN)
+        return self.counts[Outcome.UNKNOWN]
 
     @property
     def needs_review(self) -> int:
-        return self._count(Outcome.NEEDS_REVIEW)
+        return self.counts[Outcome.NEEDS_REVIEW]
 
     @property
     def not_applicable(self) -> int:
-        return self._count(Outcome.NOT_APPLICABLE)
+        return self.counts[Outcome.NOT_APPLICABLE]
 
 
 _OUTCOMES = {
@@ -379,25 +397,88 @@ def screen(trials: Iterable[TrialSpec], patient: Patient) -> list[TrialResult]:
 
 def result_to_json(result: TrialResult) -> dict[str, object]:
     return {
+        **_verdict_json(result),
+        "criteria": [_criterion_to_json(item) for item in result.criteria],
+    }
+
+
+def result_summary_json(result: TrialResult) -> dict[str, object]:
+    """A trial's verdict without the criteria that do not decide it: how many criteria have
+    each outcome, and the ones that fail (why a trial is ineligible)."""
+    return {
+        **_verdict_json(result),
+        "counts": {outcome.value: result.counts[outcome] for outcome in Outcome},
+        "deciding": [
+            _criterion_to_json(item) for item in result.criteria if item.outcome is Outcome.FAIL
+        ],
+    }
+
+
+def _verdict_json(result: TrialResult) -> dict[str, object]:
+    return {
         "nct_id": result.trial.nct_id,
         "title": result.trial.title,
         "verdict": result.verdict.value,
         "eligible_from": _iso(result.eligible_from),
         "window_closes": _iso(result.window_closes),
-        "criteria": [
-            {
-                "kind": item.criterion.kind.value,
-                "text": item.criterion.text,
-                "rule": item.criterion.rule.source if item.criterion.rule else None,
-                "outcome": item.outcome.value,
-                "explanation": item.explanation,
-                "missing": list(item.missing),
-                "changes_on": _iso(item.changes_on),
-            }
-            for item in result.criteria
-        ],
+    }
+
+
+def _criterion_to_json(item: CriterionResult) -> dict[str, object]:
+    return {
+        "kind": item.criterion.kind.value,
+        "text": item.criterion.text,
+        "rule": item.criterion.rule.source if item.criterion.rule else None,
+        "outcome": item.outcome.value,
+        "explanation": item.explanation,
+        "missing": list(item.missing),
+        "changes_on": _iso(item.changes_on),
     }
 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def results_json_text(results: Iterable[TrialResult]) -> str:
+    """`json.dumps([result_to_json(r) for r in results])`, to the character, built faster.
+
+    A screening of thousands of trials repeats the same few judgements, and most criteria read
+    the same for every patient: each piece is encoded once (what a criterion is, with its spec;
+    an outcome and its explanation, once per screening) and the pieces are joined.
+    """
+    outcomes: dict[tuple[Outcome, str, tuple[str, ...], date | None], str] = {}
+    return "[" + ", ".join(_trial_json(result, outcomes) for result in results) + "]"
+
+
+def _trial_json(result: TrialResult, outcomes: dict) -> str:
+    criteria = ", ".join(_criterion_json(item, outcomes) for item in result.criteria)
+    verdict = json.dumps(
+        {
+            "verdict": result.verdict.value,
+            "eligible_from": _iso(result.eligible_from),
+            "window_closes": _iso(result.window_closes),
+        }
+    )[1:-1]
+    return f'{result.trial.json_head}, {verdict}, "criteria": [{criteria}]}}'
+
+
+def _criterion_json(item: CriterionResult, outcomes: dict) -> str:
+    if item.criterion.fixed is item:
+        return item.criterion.fixed_json
+    key = (item.outcome, item.explanation, item.missing, item.changes_on)
+    found = outcomes.get(key)
+    if found is None:
+        found = outcomes[key] = _outcome_json(item)
+    return item.criterion.json_head + found
+
+
+def _outcome_json(item: CriterionResult) -> str:
+    """The rest of a criterion's JSON object after its head, from ", " to the closing brace."""
+    outcome = {
+        "outcome": item.outcome.value,
+        "explanation": item.explanation,
+        "missing": list(item.missing),
+        "changes_on": _iso(item.changes_on),
+    }
+    return ", " + json.dumps(outcome)[1:]
