@@ -168,6 +168,9 @@ def test_a_new_trials_criteria_are_written_as_save_would_write_them(tmp_path):
     run_import(tmp_path / "study.json")
 
     trial = Trial.objects.get()
+    [trial_created] = trial.history.all()
+    assert (trial_created.history_type, trial_created.history_user) == ("+", None)
+    assert trial_created.record_hash == trial.record_hash
     criteria = list(trial.criteria.all())
     assert [(c.text, c.parent and c.parent.text) for c in criteria] == [
         ("One of:", None),

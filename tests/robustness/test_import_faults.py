@@ -81,6 +81,9 @@ def test_an_import_failing_part_way_leaves_no_half_imported_trial_and_a_rerun_co
     assert Trial.objects.count() == 9
     assert not Trial.objects.filter(nct_id=seen[-1]).exists()
     assert_no_half_imported_trial()
+    # The studies before the fault commit with their history rows, and only they.
+    assert Trial.history.count() == 9
+    assert Criterion.history.count() == Criterion.objects.count()
 
     monkeypatch.undo()
     out = run_import(registry)
