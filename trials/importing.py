@@ -420,6 +420,6 @@ def import_records(records: Sequence[StudyRecord]) -> list[ImportOutcome | Recor
 def trial_import(*, record: StudyRecord) -> ImportOutcome:
     """One record in a transaction of its own; a refused record raises its error."""
     [result] = import_records([record])
-    if isinstance(result, ValidationError | DataError):
+    if isinstance(result, RecordRefused):
         raise result
     return result
