@@ -30,7 +30,10 @@ form (lowercase, minimal brackets), which is what `CompiledRule.source` gives ba
 
 A `?` after a category marks one the trial's wording leaves open: a patient in it gets
 "unknown, confirm with the site" instead of a guess. `if A then B` does not apply (neither met
-nor failed) when A is not met. Anything the data cannot settle is "unknown", never "not met".
+nor failed) when A is not met, and a part that does not apply never counts against the patient:
+inside and/or/not it counts as met in an inclusion and as not met in an exclusion. When A is
+unknown, an inclusion is met if B is, an exclusion is not met if B is not, and otherwise the
+rule is unknown. Anything the data cannot settle is "unknown", never "not met".
 An exclusion's rule describes who is excluded: `pregnant or breastfeeding`.
 
 Checked when written: every name is a measure (with a suggestion for a slip), each comparison
@@ -490,7 +493,7 @@ class Not:
 
     def evaluate(self, patient: Patient, wanted: bool) -> RuleResult:
         result = self.child.evaluate(patient, not wanted)
-        return RuleResult(negation(result.truth), result.explanation, result.missing)
+        return RuleResult(negation(result.truth, not wanted), result.explanation, result.missing)
 
     def source(self) -> str:
         return "not " + _wrap(self.child, self.child.source(), 3)
@@ -514,11 +517,13 @@ class _Junction:
         for child in self.children:
             yield from child.atoms()
 
-    def _joined(self, results: list[RuleResult], truth: Truth, deciding: Truth) -> RuleResult:
+    def _joined(
+        self, results: list[RuleResult], truth: Truth, deciding: Truth, wanted: bool
+    ) -> RuleResult:
         # When one part decides (a failed part of an and), only the deciding parts explain it;
         # otherwise every part does.
         if truth is deciding:
-            results = [r for r in results if settled(r.truth) is deciding]
+            results = [r for r in results if settled(r.truth, wanted) is deciding]
         missing = merged(*(r.missing for r in results)) if truth is Truth.UNKNOWN else ()
         return RuleResult(truth, "; ".join(r.explanation for r in results), missing)
 
@@ -550,8 +555,8 @@ class And(_Junction):
 
     def evaluate(self, patient: Patient, wanted: bool) -> RuleResult:
         results = [child.evaluate(patient, wanted) for child in self.children]
-        truth = conjunction(r.truth for r in results)
-        return self._joined(results, truth, Truth.NOT_MET)
+        truth = conjunction((r.truth for r in results), wanted)
+        return self._joined(results, truth, Truth.NOT_MET, wanted)
 
     def source(self) -> str:
         return " and ".join(_wrap(child, child.source(), 3) for child in self.children)
@@ -566,8 +571,8 @@ class Or(_Junction):
 
     def evaluate(self, patient: Patient, wanted: bool) -> RuleResult:
         results = [child.evaluate(patient, wanted) for child in self.children]
-        truth = disjunction(r.truth for r in results)
-        return self._joined(results, truth, Truth.MET)
+        truth = disjunction((r.truth for r in results), wanted)
+        return self._joined(results, truth, Truth.MET, wanted)
 
     def source(self) -> str:
         return " or ".join(_wrap(child, child.source(), 2) for child in self.children)
@@ -597,8 +602,12 @@ class If:
             return RuleResult(
                 then.truth, f"{condition.explanation}; {then.explanation}", then.missing
             )
-        if settled(then.truth) is Truth.MET:
-            return RuleResult(Truth.MET, then.explanation)
+        # A unknown: the rule is B if A holds and does not apply if it does not. Both agree only
+        # when B is what a rule that does not apply counts as: met for an inclusion, not met for
+        # an exclusion. An exclusion whose B is met must not exclude on a guess about A.
+        harmless = Truth.MET if wanted else Truth.NOT_MET
+        if settled(then.truth, wanted) is harmless:
+            return RuleResult(harmless, then.explanation)
         return RuleResult(
             Truth.UNKNOWN,
             f"{condition.explanation}; {then.explanation}",

@@ -9,8 +9,10 @@ class Truth(StrEnum):
     MET = "met"
     NOT_MET = "not_met"
     UNKNOWN = "unknown"
-    # Only the top of a rule `if A then B` whose A is not met; inside and/or/not it counts as MET
-    # (vacuously true).
+    # `if A then B` whose A is not met. Inside and/or/not it is settled by the part's polarity
+    # (`wanted`), so a condition that does not apply never counts against the patient: as met
+    # where met is wanted (an inclusion), as not met where met excludes (an exclusion, or the
+    # operand of a `not` in an inclusion).
     NOT_APPLICABLE = "not_applicable"
 
 
@@ -21,12 +23,15 @@ class RuleResult:
     missing: tuple[str, ...] = ()  # measure names that would settle an UNKNOWN
 
 
-def settled(truth: Truth) -> Truth:
-    return Truth.MET if truth is Truth.NOT_APPLICABLE else truth
+def settled(truth: Truth, wanted: bool = True) -> Truth:
+    if truth is Truth.NOT_APPLICABLE:
+        return Truth.MET if wanted else Truth.NOT_MET
+    return truth
 
 
-def negation(truth: Truth) -> Truth:
-    truth = settled(truth)
+def negation(truth: Truth, wanted: bool = True) -> Truth:
+    """`not` of a part whose own polarity is `wanted`."""
+    truth = settled(truth, wanted)
     if truth is Truth.MET:
         return Truth.NOT_MET
     if truth is Truth.NOT_MET:
@@ -34,9 +39,10 @@ def negation(truth: Truth) -> Truth:
     return Truth.UNKNOWN
 
 
-def conjunction(truths: Iterable[Truth]) -> Truth:
+def conjunction(truths: Iterable[Truth], wanted: bool = True) -> Truth:
     result = Truth.MET
-    for truth in map(settled, truths):
+    for truth in truths:
+        truth = settled(truth, wanted)
         if truth is Truth.NOT_MET:
             return Truth.NOT_MET
         if truth is Truth.UNKNOWN:
@@ -44,9 +50,10 @@ def conjunction(truths: Iterable[Truth]) -> Truth:
     return result
 
 
-def disjunction(truths: Iterable[Truth]) -> Truth:
+def disjunction(truths: Iterable[Truth], wanted: bool = True) -> Truth:
     result = Truth.NOT_MET
-    for truth in map(settled, truths):
+    for truth in truths:
+        truth = settled(truth, wanted)
         if truth is Truth.MET:
             return Truth.MET
         if truth is Truth.UNKNOWN:

@@ -88,6 +88,40 @@ def test_a_condition_that_does_not_apply_is_vacuously_met_inside_a_junction():
     assert truth(rule, onset_region="limb", fvc_percent=60) is MET
 
 
+def exclusion_truth(rule: str, **data: object) -> Truth:
+    return compile_rule(rule).evaluate(patient(**data), wanted=False).truth
+
+
+@pytest.mark.parametrize(
+    ("onset", "norris", "expected"),
+    [
+        ("limb", 10, NA),
+        ("bulbar", 10, MET),
+        ("bulbar", 20, NOT_MET),
+        # Onset unknown: a low score excludes only if the onset was bulbar, so it is unknown...
+        (None, 10, UNKNOWN),
+        # ...and a score that would not exclude a bulbar patient excludes nobody.
+        (None, 20, NOT_MET),
+        (None, None, UNKNOWN),
+    ],
+)
+def test_an_exclusion_with_an_unknown_condition_never_excludes_on_a_guess(onset, norris, expected):
+    rule = "if onset_region == bulbar then norris_bulbar < 15"
+    assert exclusion_truth(rule, onset_region=onset, norris_bulbar=norris) is expected
+
+
+def test_a_condition_that_does_not_apply_counts_as_not_excluding_inside_an_exclusion():
+    rule = "pregnant or (if onset_region == bulbar then norris_bulbar < 15)"
+    assert exclusion_truth(rule, pregnant=False, onset_region="limb") is NOT_MET
+    assert exclusion_truth(rule, pregnant=False, onset_region="bulbar", norris_bulbar=10) is MET
+
+
+def test_a_condition_that_does_not_apply_under_not_does_not_fail_an_inclusion():
+    rule = "not (if onset_region == bulbar then norris_bulbar < 15)"
+    assert truth(rule, onset_region="limb") is MET
+    assert truth(rule, onset_region="bulbar", norris_bulbar=10) is NOT_MET
+
+
 def test_a_condition_that_does_not_apply_says_so():
     rule = "if onset_region == bulbar then norris_bulbar >= 15"
     assert explain(rule, onset_region="limb") == "Does not apply: onset region is limb, not bulbar"

@@ -1,11 +1,12 @@
 import contextlib
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from screening.engine import (
     MEASURES,
     Outcome,
+    PatientError,
     RuleError,
     Truth,
     compile_rule,
@@ -16,13 +17,14 @@ from screening.engine.logic import negation, settled
 from tests.engine.strategies import patients, rules, token_soup
 from tests.engine.support import AS_OF, criterion, trial
 
-# Settled: a rule that does not apply counts as met inside and/or/not.
+# Settled: a rule that does not apply counts as met in an inclusion (wanted), as not met in an
+# exclusion.
 MET, NOT_MET, UNKNOWN = Truth.MET, Truth.NOT_MET, Truth.UNKNOWN
 PROPERTY = settings(suppress_health_check=[HealthCheck.too_slow])
 
 
-def truth_of(rule: str, patient) -> Truth:
-    return settled(compile_rule(rule).evaluate(patient).truth)
+def truth_of(rule: str, patient, wanted: bool = True) -> Truth:
+    return settled(compile_rule(rule).evaluate(patient, wanted=wanted).truth, wanted)
 
 
 @given(st.text(max_size=300))
@@ -69,7 +71,7 @@ def test_evaluation_is_total_and_survives_the_round_trip(text, data):
 @PROPERTY
 def test_not_swaps_met_and_not_met_and_keeps_unknown(text, data):
     patient = read_patient(data, as_of=AS_OF)
-    assert truth_of(f"not ({text})", patient) is negation(truth_of(text, patient))
+    assert truth_of(f"not ({text})", patient) is negation(truth_of(text, patient, False))
     assert truth_of(f"not not ({text})", patient) is truth_of(text, patient)
 
 
@@ -97,6 +99,23 @@ def test_unknown_is_never_resolved_by_guessing(a, b, data):
     parts = (truth_of(a, patient), truth_of(b, patient))
     assert (both is MET) == (parts == (MET, MET))
     assert (either is NOT_MET) == (parts == (NOT_MET, NOT_MET))
+
+
+@given(rules, patients, st.data(), st.booleans())
+@PROPERTY
+def test_a_settled_result_stands_when_the_missing_values_are_filled_in(text, data, draw, wanted):
+    # The worst error is a definite answer that more data would overturn: with any value left
+    # out, a met or not met must be what the full patient gets too, for inclusions and exclusions.
+    assume(data)
+    left_out = draw.draw(st.sampled_from(sorted(data)))
+    try:
+        partial = read_patient({k: v for k, v in data.items() if k != left_out}, as_of=AS_OF)
+    except PatientError:
+        assume(False)
+    full = read_patient(data, as_of=AS_OF)
+    known = truth_of(text, partial, wanted)
+    if known is not UNKNOWN:
+        assert truth_of(text, full, wanted) is known
 
 
 @given(st.lists(rules, min_size=1, max_size=4), patients)
