@@ -14,7 +14,9 @@ from django.http import QueryDict
 from screening.engine import (
     ALSFRS_R_ITEMS,
     MEASURES,
+    AlsfrsDomain,
     Choice,
+    Fact,
     Measure,
     MeasureType,
     Patient,
@@ -49,6 +51,13 @@ class FormReading:
 
     def ignored(self) -> list[tuple[Measure | None, list[str]]]:
         return [(MEASURES.get(name), messages) for name, messages in self.errors.items()]
+
+    def subscores(self) -> list[tuple[str, Fact]]:
+        """The ALSFRS-R domain subtotals worked out from the items, each named as the
+        vocabulary names its domain; none until the items are entered."""
+        facts = self.patient.facts
+        found = [(domain.label, facts.get(f"alsfrs_r_{domain.value}")) for domain in AlsfrsDomain]
+        return [(label, fact) for label, fact in found if fact is not None]
 
     def entered(self) -> list[tuple[Measure, str]]:
         """The values used, as typed, for the printed summary."""

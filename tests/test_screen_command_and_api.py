@@ -108,6 +108,43 @@ def test_the_cli_screens_only_the_trials_asked_for(tmp_path, fvc_trial):
     assert [r["nct_id"] for r in json.loads(out)["results"]] == ["NCT00000002"]
 
 
+def test_the_cli_screens_every_trial_given_by_repeated_trial_options(tmp_path, fvc_trial):
+    TrialFactory(nct_id="NCT00000002")
+    TrialFactory(nct_id="NCT00000003")
+    args = ["--trial", "NCT00000001", "--trial", "NCT00000002", "--format", "json"]
+    _, out, _ = run_screen(tmp_path, {}, *args)
+    assert sorted(r["nct_id"] for r in json.loads(out)["results"]) == [
+        "NCT00000001",
+        "NCT00000002",
+    ]
+
+
+def test_the_cli_still_takes_several_trials_after_one_option(tmp_path, fvc_trial):
+    TrialFactory(nct_id="NCT00000002")
+    TrialFactory(nct_id="NCT00000003")
+    args = ["--trial", "NCT00000001", "NCT00000003", "--format", "json"]
+    _, out, _ = run_screen(tmp_path, {}, *args)
+    assert sorted(r["nct_id"] for r in json.loads(out)["results"]) == [
+        "NCT00000001",
+        "NCT00000003",
+    ]
+
+
+def test_a_cli_error_line_names_its_field_once(tmp_path, fvc_trial):
+    code, _, err = run_screen(tmp_path, {"age": "fifty", "agee": 5})
+    assert code == 2
+    assert sorted(err.strip().splitlines()) == [
+        'age: Age must be a whole number; got "fifty"',
+        "agee: unknown field (did you mean age?)",
+    ]
+
+
+def test_an_api_error_names_its_field_once_per_message(client, fvc_trial):
+    response = client.post("/api/screen", {"age": "fifty"}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"age": ['age: Age must be a whole number; got "fifty"']}}
+
+
 def test_the_api_returns_the_same_json_as_the_cli(client, tmp_path, fvc_trial):
     patient = {"age": 50, "fvc_percent": 65, "as_of": "2026-01-15"}
     response = client.post("/api/screen", patient, content_type="application/json")

@@ -723,6 +723,10 @@ _AGE_OUTSIDE = _rx(
 )
 
 
+# "18 < age": the same bound read from the other side (not its negation).
+_MIRRORED = {"<": ">", "<=": ">="}
+
+
 @_finder(r"age|year|yrs|old")
 def _age(low: str) -> Iterator[_Fact]:
     for m in _AGE_SANDWICH.finditer(low):
@@ -732,7 +736,7 @@ def _age(low: str) -> Iterator[_Fact]:
                 if m["op1"] == m["op2"] == "<="
                 else And(
                     (
-                        Cmp("age", _FLIPPED[m["op1"]], _number(m["low"])),
+                        Cmp("age", _MIRRORED[m["op1"]], _number(m["low"])),
                         Cmp("age", m["op2"], _number(m["high"])),
                     )
                 )
@@ -1891,8 +1895,17 @@ _NEGATION_GAP = _wordset(
     """
 )
 _REQUIREMENT = _rx(
-    r"""\W*(?:(?:the\s+)?(?:patients?|subjects?|participants?|volunteers?)\s+)?
+    r"""\W*(?:(?:all\s+)?(?:the\s+)?(?:patients?|subjects?|participants?|volunteers?)\s+)?
     (?:must|should|shall|needs?\s+to|has\s+to|have\s+to|is\s+required\s+to|are\s+required\s+to)\b"""
+)
+# Words by which an exclusion item states what the trial requires, read in the item's own words
+# (the rewrites swallow "must not be less than"). Anywhere but at the head of a sentence
+# ("Subjects must have ...", turned round as a whole) the item is left to a reader: "FVC must be
+# at least 60%" would otherwise exclude exactly the patients who qualify, and "patients who must
+# use NIV" is no requirement at all.
+_STATED_REQUIREMENT = _rx(
+    r"""\b(?:must|should|shall|ought|needs?\s+to|ha(?:s|ve)\s+to|required)\b
+    |\binclusion(?:\s+criteri(?:a|on))?\s*:|^\W*inclusion\b"""
 )
 _CONNECTIVE = re.compile(
     r",\s*(?:and/or|and|or|nor)\s+|\s+(?:and/or|and|or|nor)\s+|\s*,\s*|\s*/\s*"
@@ -2051,6 +2064,7 @@ def _read(text: str, kind: str) -> ParsedCriterion:
     _check_systems(item)
     _merge_facts(item)
     spans = [(a, b) for a, b, _ in _split(item, 0, len(low), _SENTENCE, _run_on_breaks(item))]
+    _check_stated_requirement(item, spans)
     sentences = [node for a, b in spans if (node := _whole_sentence(item, a, b, spans))]
     if not sentences:
         raise _Stop("Nothing to check: the item does not restrict who can take part.")
@@ -2061,6 +2075,23 @@ def _read(text: str, kind: str) -> ParsedCriterion:
             root = If(_negated(fact.node), root)
     root = _bind_drugs(root, item)
     return _finish(root, item)
+
+
+def _check_stated_requirement(item: _Item, spans: list[tuple[int, int]]) -> None:
+    if item.kind != EXCLUSION:
+        return
+    heads = []  # where a sentence opens with "Subjects must": that sentence is turned round
+    for start, _ in spans:
+        m = _REQUIREMENT.match(item.low, start)
+        if m and m.start() < m.end():
+            origin = item.text.origin
+            heads.append((origin[m.start()][0], origin[m.end() - 1][1]))
+    for m in _STATED_REQUIREMENT.finditer(item.base):
+        if not any(a <= m.start() and m.end() <= b for a, b in heads):
+            raise _Stop(
+                f"An exclusion that says '{m[0].strip()}' may state what the trial requires; "
+                "read the wrong way round it would exclude the patients who qualify."
+            )
 
 
 # A run-on item: criteria whose line breaks were lost ("... criteria Between the ages of 21-85,
@@ -2227,6 +2258,15 @@ class _Part:
 
 
 def _sentence(item: _Item, start: int, end: int) -> Node | None:
+    node = _sentence_node(item, start, end)
+    if node is not None and item.kind == EXCLUSION and _REQUIREMENT.match(item.low, start):
+        # "Subjects must have FVC >= 60% and ALSFRS-R >= 30": an exclusion that states a
+        # requirement excludes its opposite, as a whole (either value too low excludes).
+        node = _negated(node)
+    return node
+
+
+def _sentence_node(item: _Item, start: int, end: int) -> Node | None:
     pieces = _split(item, start, end, _CONNECTIVE)
     connectives = [_connective(sep) for _, _, sep in pieces[1:]]
     if "nor" in connectives:
@@ -2267,7 +2307,13 @@ def _combine(
     if words <= {"or"} and words:
         first = kept[0][0]
         if first.negated and not any(part.negated for part, _ in kept[1:]):
-            # "without tracheostomy or invasive ventilation": neither
+            # "without tracheostomy or invasive ventilation": neither. Before a value the "not"
+            # may stop at "or": "not on NIV or on NIV < 8 hours/day" is one or the other.
+            if not all(_yes_no(n) for n in nodes[1:]):
+                raise _Stop(
+                    f"Whether the negation in '{item.quote(start, end)}' reaches past 'or' "
+                    "is unclear."
+                )
             return And((nodes[0], *(_negated(n) for n in nodes[1:])))
         return Or(tuple(nodes))
     if words <= {"and"} and words:
@@ -2286,6 +2332,18 @@ def _combine(
     if results[0] is not None and results[0] == results[1]:
         return readings[0]
     return Unknown(item.quote(start, end), "'and' and 'or' can be grouped two ways here", turning)
+
+
+def _yes_no(node: Node) -> bool:
+    """A bare yes/no fact ("tracheostomy", "SOD1"): what "no A or B" can deny as a whole."""
+    match node:
+        case Flag() | Gene() | Const():
+            return True
+        case And(xs) | Or(xs):
+            return all(_yes_no(x) for x in xs)
+        case Ambiguous(strong, weak, _):
+            return _yes_no(strong) and _yes_no(weak)
+    return False
 
 
 def _grouped(nodes: list[Node], connectives: list[str], tight: str) -> Node:
@@ -2386,8 +2444,6 @@ def _segment(item: _Item, start: int, end: int, sentence_words: frozenset[str]) 
     body = _and(*nodes)
     if condition is not None:
         body = If(condition, body)
-    if requirement and item.kind == EXCLUSION:
-        body = _negated(body)  # an exclusion that states a requirement excludes its opposite
     return _Part(body, negated=0 in negated)
 
 
@@ -2483,7 +2539,8 @@ def _try_finish(root: Node, item: _Item) -> str | None:
 def _finish(root: Node, item: _Item) -> ParsedCriterion:
     weaker = item.kind == INCLUSION
     dropped = _Dropped()
-    node = _approximate(_nnf(_drug_conditions(root, weaker)), weaker, dropped)
+    node = _completed_years(_nnf(_drug_conditions(root, weaker)), weaker, item, dropped)
+    node = _approximate(node, weaker, dropped)
     node = _inner_ifs(node, weaker)
     for part in dropped.parts:
         if part.turning:
@@ -2508,6 +2565,64 @@ def _finish(root: Node, item: _Item) -> ParsedCriterion:
     notes = [n for n in [*dropped.notes, *item.notes] if n]
     left = [_part_note(p) for p in dropped.parts]
     return ParsedCriterion(rule, " ".join(dict.fromkeys([*left, *notes])))
+
+
+def _completed_years(node: Node, weaker: bool, item: _Item, dropped: _Dropped) -> Node:
+    """Age is recorded in completed years, so a patient of 18 may be 18 and some months: over
+    18, and not 18 or younger, as the words read, though `age > 18` fails them and `age <= 18`
+    holds. `age >= N` and `age < N` are exact. Where a bound counts (the node is in negation
+    normal form: weaker in an inclusion's body, stronger in an exclusion's and in an if-part),
+    the boundary is never decided against the patient, and the note says so: an inclusion's
+    "over 18" is `age >= 18` (the registry's minimum age, screened separately, still applies),
+    an exclusion keeps `age > 80` and turns `age <= 17` into `age < 17`."""
+    match node:
+        case Cmp("age", ">", value) if weaker:
+            dropped.notes.append(_OVER_AGE.format(n=value, words=_age_words(item, value)))
+            return Cmp("age", ">=", value)
+        case Cmp("age", ">", value):
+            dropped.notes.append(_AGE_BOUNDARY.format(n=value))
+            return node
+        case Cmp("age", "<=", value) if not weaker:
+            dropped.notes.append(_AGE_BOUNDARY.format(n=value))
+            return Cmp("age", "<", value)
+        case Between("age", low, high) if not weaker:
+            dropped.notes.append(_AGE_BOUNDARY.format(n=high))
+            return And((Cmp("age", ">=", low), Cmp("age", "<", high)))
+        case And(xs):
+            return And(tuple(_completed_years(x, weaker, item, dropped) for x in xs))
+        case Or(xs):
+            return Or(tuple(_completed_years(x, weaker, item, dropped) for x in xs))
+        case If(cond, then):
+            # The if-part is made stronger whatever the item: a narrower condition is safe.
+            return If(
+                _completed_years(cond, False, item, dropped),
+                _completed_years(then, weaker, item, dropped),
+            )
+        # Only the reading _approximate will keep, so only its note is said.
+        case Ambiguous(_, weak) if weaker:
+            return replace(node, weak=_completed_years(weak, weaker, item, dropped))
+        case Ambiguous(strong):
+            return replace(node, strong=_completed_years(strong, weaker, item, dropped))
+    return node
+
+
+_OVER_AGE = (
+    "'{words}' read as {n} or older: age counts completed years, and a patient of {n} may be "
+    "{n} and some months. The registry's own minimum age is screened separately."
+)
+_AGE_BOUNDARY = (
+    "Age counts completed years: a patient of exactly {n} may be {n} and some months, and "
+    "the rule gives them the benefit of that doubt."
+)
+
+
+def _age_words(item: _Item, value: str) -> str:
+    """The item's words for the age bound with this value, to quote in the note."""
+    number = re.compile(rf"(?<![\d.]){re.escape(value)}(?![\d.])")
+    for fact in item.facts:
+        if fact.kind == "age" and number.search(item.low, fact.start, fact.end):
+            return item.quote(fact.start, fact.end)
+    return f"over {value}"
 
 
 def _drug_conditions(node: Node, weaker: bool) -> Node:

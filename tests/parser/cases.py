@@ -561,7 +561,13 @@ CASES: tuple[Case, ...] = (
         "upper bound in an inclusion",
     ),
     Case("NCT02759003", INC, "definite ALS diagnosis", "el_escorial in {definite}"),
-    Case("NCT02759003", INC, "aged > 18 years", "age > 18"),
+    Case(
+        "NCT02759003",
+        INC,
+        "aged > 18 years",
+        "age >= 18",
+        "strict lower age bound: a patient of 18 is 18 and some months",
+    ),
     Case(
         "NCT02781454",
         INC,
@@ -1049,7 +1055,13 @@ CASES: tuple[Case, ...] = (
         "niv_while_awake",
         "invasive ventilation while awake is not recorded: dropped from the exclusion",
     ),
-    Case("NCT04226144", INC, "age over 18 years", "age > 18"),
+    Case(
+        "NCT04226144",
+        INC,
+        "age over 18 years",
+        "age >= 18",
+        "strict lower age bound in completed years",
+    ),
     Case(
         "NCT04226144",
         INC,
@@ -1158,7 +1170,13 @@ CASES: tuple[Case, ...] = (
         None,
         "Awaji named",
     ),
-    Case("NCT04882904", INC, "Over 18 years old.", "age > 18"),
+    Case(
+        "NCT04882904",
+        INC,
+        "Over 18 years old.",
+        "age >= 18",
+        "strict lower age bound in completed years",
+    ),
     Case(
         "NCT04882904",
         INC,
@@ -1246,7 +1264,13 @@ CASES: tuple[Case, ...] = (
         "svc_percent > 60",
         "VC defined as slow vital capacity",
     ),
-    Case("NCT05105958", INC, "Age more than 18 years", "age > 18"),
+    Case(
+        "NCT05105958",
+        INC,
+        "Age more than 18 years",
+        "age >= 18",
+        "strict lower age bound in completed years",
+    ),
     Case(
         "NCT05105958",
         INC,

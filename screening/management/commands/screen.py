@@ -20,7 +20,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("patient", type=Path, help="Patient JSON file, or - for stdin.")
         parser.add_argument("--as-of", type=iso_date, help="Screening date, YYYY-MM-DD.")
-        parser.add_argument("--trial", nargs="+", default=[], metavar="NCT", help="Only these.")
+        # "extend": `--trial A --trial B` screens both (with "store", the last one wins).
+        parser.add_argument(
+            "--trial", action="extend", nargs="+", default=[], metavar="NCT", help="Only these."
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **options) -> None:
@@ -28,13 +31,8 @@ class Command(BaseCommand):
         try:
             patient = read_patient(data, as_of=options["as_of"])
         except PatientError as error:
-            self.fail_with(
-                [
-                    f"{field}: {message}"
-                    for field, messages in error.errors.items()
-                    for message in messages
-                ]
-            )
+            # Each message already starts with its field's name ("age: Age must be ...").
+            self.fail_with([message for messages in error.errors.values() for message in messages])
         catalogue = current_catalogue()
         wanted = {nct.upper() for nct in options["trial"]}
         unknown = sorted(wanted - catalogue.info.keys())
