@@ -20,6 +20,8 @@ PAGES = {
     "p2": {"studies": [study_json("NCT00000003")]},
 }
 
+MAX_REQUESTS = 10
+
 
 class FakeRegistry(BaseHTTPRequestHandler):
     requests: list[dict] = []
@@ -27,7 +29,8 @@ class FakeRegistry(BaseHTTPRequestHandler):
     def do_GET(self):
         query = {key: values[0] for key, values in parse_qs(urlparse(self.path).query).items()}
         FakeRegistry.requests.append(query)
-        if query.get("pageToken") not in PAGES:
+        # A client that never stops asking gets errors, not a test that hangs.
+        if query.get("pageToken") not in PAGES or len(FakeRegistry.requests) > MAX_REQUESTS:
             self.send_error(500)
             return
         body = json.dumps(PAGES[query.get("pageToken")]).encode()
@@ -72,21 +75,42 @@ def test_it_pages_through_the_api_with_the_same_parameters(fake_api):
     assert "3 created" in out.getvalue()
 
 
+def import_from(api_url: str, out: io.StringIO) -> None:
+    call_command(
+        "import_trials", "--from-api", "--api-url", api_url, "--condition", "als", stdout=out
+    )
+
+
 def test_a_page_failing_part_way_keeps_the_studies_of_the_pages_before_it(fake_api, monkeypatch):
     monkeypatch.setitem(PAGES, None, {**PAGES[None], "nextPageToken": "gone"})
 
     with pytest.raises(CommandError, match="HTTP Error 500"):
-        call_command(
-            "import_trials",
-            "--from-api",
-            "--api-url",
-            fake_api,
-            "--condition",
-            "als",
-            stdout=io.StringIO(),
-        )
+        import_from(fake_api, io.StringIO())
 
     assert set(Trial.objects.values_list("nct_id", flat=True)) == {"NCT00000001", "NCT00000002"}
+
+
+def test_a_page_failing_part_way_still_ends_with_the_summary_of_what_was_imported(
+    fake_api, monkeypatch
+):
+    monkeypatch.setitem(PAGES, None, {**PAGES[None], "nextPageToken": "gone"})
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="HTTP Error 500"):
+        import_from(fake_api, out)
+
+    assert "2 created, 0 updated, 0 unchanged, 0 failed." in out.getvalue()
+
+
+def test_a_server_that_repeats_a_page_token_is_stopped_with_a_clear_error(fake_api, monkeypatch):
+    monkeypatch.setitem(PAGES, "p2", {**PAGES["p2"], "nextPageToken": "p2"})
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="gave the page token 'p2' that an earlier page gave"):
+        import_from(fake_api, out)
+
+    assert [request.get("pageToken") for request in FakeRegistry.requests] == [None, "p2"]
+    assert "3 created" in out.getvalue()
 
 
 def test_an_unreachable_api_is_a_clear_error():

@@ -141,9 +141,57 @@ def test_a_bad_record_in_a_page_is_reported_with_file_record_and_reason(tmp_path
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_trials", str(tmp_path / "page.json"), stdout=io.StringIO(), stderr=err)
-    assert f"FAILED {tmp_path / 'page.json'}, study 2: " in err.getvalue()
+    assert f"FAILED {tmp_path / 'page.json'}, study 2 (NCT00000002): " in err.getvalue()
     assert "age 'abc Years'" in err.getvalue()
     assert list(Trial.objects.values_list("nct_id", flat=True)) == ["NCT00000001"]
+
+
+def test_a_record_refused_by_the_model_is_named_by_its_nct_id_too(tmp_path):
+    refused = study_json("NCT00000002")
+    refused["protocolSection"]["identificationModule"]["briefTitle"] = "x" * 501
+    write_json(tmp_path / "page.json", {"studies": [study_json("NCT00000001"), refused]})
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_trials", str(tmp_path / "page.json"), stdout=io.StringIO(), stderr=err)
+    assert f"FAILED {tmp_path / 'page.json'}, study 2 (NCT00000002): " in err.getvalue()
+
+
+def test_a_record_without_a_valid_nct_id_is_named_by_its_place_alone(tmp_path):
+    write_json(tmp_path / "page.json", {"studies": [study_json("<b>NCT1</b>")]})
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_trials", str(tmp_path / "page.json"), stdout=io.StringIO(), stderr=err)
+    assert f"FAILED {tmp_path / 'page.json'}, study 1: nctId '<b>NCT1</b>'" in err.getvalue()
+
+
+def test_a_change_of_whitespace_alone_in_the_criteria_does_not_flag_them(tmp_path):
+    text = "Inclusion Criteria:\n\n* FVC ≥ 70%\n\nExclusion Criteria:\n\n* Gastrostomy"
+    write_json(tmp_path / "study.json", study_json(criteria=text))
+    run_import(tmp_path / "study.json")
+    spaced = text.replace("\n\n", "\r\n\r\n  ") + "\n"
+    write_json(tmp_path / "study.json", study_json(criteria=spaced))
+
+    out, _ = run_import(tmp_path / "study.json")
+
+    trial = Trial.objects.get()
+    assert "1 updated" in out
+    assert trial.criteria_changed is False
+    assert trial.eligibility_text.endswith("Gastrostomy\n")  # stored as registered
+
+
+def test_a_change_of_indentation_that_nests_items_differently_flags_the_criteria(tmp_path):
+    flat = "Inclusion Criteria:\n\n* One of:\n* FVC ≥ 70%\n* SVC ≥ 70%"
+    write_json(tmp_path / "study.json", study_json(criteria=flat))
+    run_import(tmp_path / "study.json")
+    nested = flat.replace("\n* FVC", "\n  * FVC").replace("\n* SVC", "\n  * SVC")
+    write_json(tmp_path / "study.json", study_json(criteria=nested))
+
+    run_import(tmp_path / "study.json")
+
+    trial = Trial.objects.get()
+    assert trial.criteria.get(text="FVC ≥ 70%").parent.text == "One of:"
+    assert trial.criteria_changed is True
+    assert trial.history.first().criteria_changed is True
 
 
 def test_a_missing_path_is_a_clear_error(tmp_path):

@@ -93,3 +93,42 @@ def test_a_truncated_development_record_is_marked_incomplete():
     study = study_json()
     study["_source"] = {"truncated": True, "url": "https://example.org/x"}
     assert read_study(study).fields["criteria_incomplete"] is True
+
+
+def test_a_minimum_age_above_the_maximum_is_a_record_error():
+    with pytest.raises(RecordError, match="minimumAge '65 Years' is above maximumAge '18 Years'"):
+        read_study(study_json(minimumAge="65 Years", maximumAge="18 Years"))
+
+
+def test_a_minimum_age_in_other_units_is_compared_in_years():
+    with pytest.raises(RecordError, match="is above maximumAge"):
+        read_study(study_json(minimumAge="30 Months", maximumAge="2 Years"))
+    record = read_study(study_json(minimumAge="24 Months", maximumAge="2 Years"))
+    assert record.fields["minimum_age_years"] == record.fields["maximum_age_years"] == 2
+
+
+@pytest.mark.parametrize(
+    ("phases", "phase"),
+    [
+        (["PHASE3", "PHASE2"], "PHASE2_PHASE3"),
+        (["PHASE2", "PHASE1"], "PHASE1_PHASE2"),
+        (["PHASE2", "PHASE2"], "PHASE2"),
+        (["EARLY_PHASE1"], "EARLY_PHASE1"),
+        (["NA"], "NA"),
+        ([], ""),
+        # Valid phases Phase cannot name as one value: the record imports, the phase unnamed.
+        (["PHASE1", "PHASE3"], ""),
+        (["PHASE1", "PHASE2", "PHASE3"], ""),
+    ],
+)
+def test_any_list_of_registry_phases_is_accepted(phases, phase):
+    study = study_json()
+    study["protocolSection"]["designModule"]["phases"] = phases
+    assert read_study(study).fields["phase"] == phase
+
+
+def test_a_phase_the_registry_does_not_have_is_a_record_error():
+    study = study_json()
+    study["protocolSection"]["designModule"]["phases"] = ["PHASE2", "PHASE9"]
+    with pytest.raises(RecordError, match=r"phases \['PHASE9'\] are not registry phases"):
+        read_study(study)

@@ -59,6 +59,7 @@ class Curation:
     rule: str
     rule_note: str
     review_status: str
+    criterion_id: int | None = None  # of the deleted criterion it was read from
 
 
 CURATED_STATUSES = frozenset({Criterion.ReviewStatus.EDITED, Criterion.ReviewStatus.REVIEWED})
@@ -99,6 +100,11 @@ def draft_criteria(text: str) -> list[DraftCriterion]:
     return drafts
 
 
+def _same_words(text: str) -> str:
+    # The registry's text as it reads: line breaks, indents and trailing blanks aside.
+    return " ".join(text.split())
+
+
 def _same_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -134,7 +140,8 @@ def matched_criteria(
     """For each draft, the stored criterion it continues, or None when it is new.
 
     Kind and text (whitespace and case aside) decide. A curated criterion left over is then
-    matched on its text alone: a curator may have corrected the kind the splitter gave it.
+    matched on its text alone: a curator may have corrected the kind the splitter gave it, or
+    the registry may have moved it (`_carried_on` tells which).
     """
     kept = _kept_rows(drafts, stored)
     matches: list[Criterion | None] = []
@@ -153,6 +160,32 @@ def matched_criteria(
     return matches
 
 
+def _created_kind(criterion_id: int) -> str | None:
+    """The kind the criterion was created with (by the splitter, or restored), if recorded."""
+    first = Criterion.history.filter(id=criterion_id).order_by("history_date", "history_id")
+    return first.values_list("kind", flat=True).first()
+
+
+def registry_moved(kind: str, criterion_id: int | None, registry_kind: str) -> bool:
+    """Whether the registry now files a curated item under another kind than the curated one.
+
+    The curator's kind stands when the registry gives none (its headings were dropped) or still
+    gives the kind the item was created with: then the curator is the one who changed it. Any
+    other move is the registry's, and the rule was written for the old kind.
+    """
+    if registry_kind in (kind, Criterion.Kind.UNCLASSIFIED):
+        return False
+    # Rare (a curated item whose kind differs from the registry's): the only history query.
+    return criterion_id is None or _created_kind(criterion_id) != registry_kind
+
+
+def moved_note(old_kind: str, new_kind: str) -> str:
+    return (
+        f"The registry moved this item from {old_kind} to {new_kind} criteria: check that the "
+        f"rule, written for an {old_kind} criterion, still says what the item means."
+    )
+
+
 def deleted_curations(nct_id: str) -> dict[tuple[str, str] | str, Curation]:
     """The curation of each criterion of this NCT ID that was deleted last, by key and by text.
 
@@ -164,22 +197,36 @@ def deleted_curations(nct_id: str) -> dict[tuple[str, str] | str, Curation]:
     deleted = (
         Criterion.history.filter(trial_id__in=trial_ids, history_type="-")
         .order_by("history_date", "history_id")
-        .values_list("kind", "text", "rule", "rule_note", "review_status")
+        .values_list("id", "kind", "text", "rule", "rule_note", "review_status")
     )
     latest: dict[tuple[str, str] | str, Curation] = {}
-    for kind, text, rule, note, status in deleted:
-        curation = Curation(kind, rule, note, status)
+    for criterion_id, kind, text, rule, note, status in deleted:
+        curation = Curation(kind, rule, note, status, criterion_id)
         latest[_criterion_key(kind, text)] = latest[_same_text(text)] = curation
     return {key: c for key, c in latest.items() if c.review_status in CURATED_STATUSES}
 
 
 def _restored(drafts: Sequence[DraftCriterion], nct_id: str) -> list[Curation | None]:
-    """For each draft, the curation it had when it was last deleted, if a curator made one."""
+    """For each draft, the curation it had when it was last deleted, if a curator made one.
+
+    Restored on its text alone, the curation is marked for review when the registry has since
+    moved the item to another kind, as a curated criterion that is carried on would be.
+    """
     curations = deleted_curations(nct_id)
-    return [
-        curations.get(_criterion_key(d.kind, d.text)) or curations.get(_same_text(d.text))
-        for d in drafts
-    ]
+    restored: list[Curation | None] = []
+    for draft in drafts:
+        curation = curations.get(_criterion_key(draft.kind, draft.text))
+        if curation is None and (curation := curations.get(_same_text(draft.text))):
+            curation = _checked_kind(curation, draft.kind)
+        restored.append(curation)
+    return restored
+
+
+def _checked_kind(curation: Curation, registry_kind: str) -> Curation:
+    if not registry_moved(curation.kind, curation.criterion_id, registry_kind):
+        return curation
+    note = f"{moved_note(curation.kind, registry_kind)}\n{curation.rule_note}".strip()
+    return Curation(registry_kind, curation.rule, note, Criterion.ReviewStatus.NEEDS_REVIEW)
 
 
 def _depths(drafts: Sequence[DraftCriterion]) -> list[int]:
@@ -225,13 +272,19 @@ def _carried_on(
     criterion.position, criterion.parent, criterion.section = position, parent, draft.section
     if not criterion.is_curated:
         criterion.rule, criterion.rule_note = draft.rule, draft.rule_note
-        criterion.review_status = draft.review_status
+        criterion.kind, criterion.review_status = draft.kind, draft.review_status
+    elif registry_moved(criterion.kind, criterion.pk, draft.kind):
+        # Judged by the old kind, a patient could be turned away by a rule meant the other way
+        # round: the rule is kept for the curator, and decides nothing until it is reviewed.
+        note = moved_note(criterion.kind, draft.kind)
+        criterion.rule_note = f"{note}\n{criterion.rule_note}".strip()
+        criterion.kind, criterion.review_status = draft.kind, Criterion.ReviewStatus.NEEDS_REVIEW
     criterion.version += 1
     criterion.updated_at = now
     return criterion
 
 
-CARRIED_FIELDS = ["position", "parent", "section", "rule", "rule_note", "review_status"]
+CARRIED_FIELDS = ["position", "parent", "section", "kind", "rule", "rule_note", "review_status"]
 
 
 @cache
@@ -283,8 +336,8 @@ def _write_wave(created: list[Criterion], carried: list[Criterion], history: His
 
 def replace_criteria(
     trial: Trial, drafts: list[DraftCriterion], *, first: bool, history: HistoryLater
-) -> None:
-    """Make the trial's criteria match the drafts.
+) -> bool:
+    """Make the trial's criteria match the drafts; whether any item came, went or moved.
 
     A criterion whose kind and text are still in the registry keeps its row, and with it any
     rule a curator wrote; the others are deleted, which the history records. A new item whose
@@ -302,6 +355,7 @@ def replace_criteria(
         trial.criteria.update(position=F("position") + 1_000_000, updated_at=now)
     depths = _depths(drafts)
     saved: list[Criterion | None] = [None] * len(drafts)
+    moved = False
     for depth in range(max(depths, default=-1) + 1):
         created, carried = [], []
         for index, draft in enumerate(drafts):
@@ -313,13 +367,16 @@ def replace_criteria(
                 saved[index] = _new_criterion(trial, draft, restore[index], index + 1, parent, now)
                 created.append(saved[index])
             else:
+                before = (match.kind, match.parent_id)
                 saved[index] = _carried_on(match, draft, index + 1, parent, now)
+                moved = moved or before != (match.kind, match.parent_id)
                 carried.append(saved[index])
         _write_wave(created, carried, history)
     kept = {criterion.pk for criterion in matches if criterion is not None}
     for criterion in stored:
         if criterion.pk not in kept:
             criterion.delete()
+    return moved or len(kept) != len(stored) or len(kept) != len(drafts)
 
 
 def _stored_trials(nct_ids: Sequence[str]) -> dict[str, Trial | None]:
@@ -343,24 +400,33 @@ def _write_record(
     trial = stored or Trial(nct_id=record.nct_id)
     new_text_hash = text_hash(record.eligibility_text)
     text_changed = trial.eligibility_hash != new_text_hash
+    words_changed = text_changed and _same_words(trial.eligibility_text) != _same_words(
+        record.eligibility_text
+    )
     for name, value in record.fields.items():
         setattr(trial, name, value)
     trial.eligibility_text = record.eligibility_text
     trial.eligibility_hash = new_text_hash
     trial.record_hash = record.record_hash
     trial.imported_at = timezone.now()
-    if text_changed and not created:
+    if words_changed and not created:
         trial.criteria_changed = True
     # Whether the NCT ID is taken is known from the batch's lookup; the unique index still
     # guards it, without a query per study.
     trial.full_clean(validate_unique=False)
     trial.save_without_historical_record()
-    history.add([trial], update=not created)
     if text_changed:
+        # Split again even when only whitespace changed: line breaks and indents can shape items.
         drafts = draft_criteria(record.eligibility_text)
-        replace_criteria(trial, drafts, first=created and not deleted_before, history=history)
+        items_changed = replace_criteria(
+            trial, drafts, first=created and not deleted_before, history=history
+        )
+        if items_changed and not created and not trial.criteria_changed:
+            trial.criteria_changed = True
+            trial.save_without_historical_record(update_fields=["criteria_changed", "updated_at"])
         if not created:  # a new trial has no test patients to check yet
             trial_patients_check(trial=trial)
+    history.add([trial], update=not created)
     return ImportOutcome.CREATED if created else ImportOutcome.UPDATED, trial
 
 

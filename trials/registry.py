@@ -70,13 +70,24 @@ def parse_registry_date(text: str | None) -> date | None:
         raise RecordError(f"date {text!r} is not YYYY-MM-DD or YYYY-MM") from None
 
 
+# The registry's single phases, in order: a study lists one, or two that Phase names as a pair.
+SINGLE_PHASES = ["EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA"]
+
+
 def phase_from_list(phases: list[str]) -> str:
-    if not phases:
-        return ""
-    code = "_".join(sorted(phases))
-    if code not in Phase.values:
-        raise RecordError(f"phases {phases!r} are not a known phase or pair of phases")
-    return code
+    """The Phase code for a list of phases; "" when Phase cannot name the set.
+
+    Order and repeats do not matter. Phase holds one phase or a registry pair: a set it cannot
+    name is shown as "phase not given" rather than refusing the whole record, as the phase
+    decides no verdict.
+    """
+    unknown = [phase for phase in phases if phase not in SINGLE_PHASES]
+    if unknown:
+        known = ", ".join(SINGLE_PHASES)
+        raise RecordError(f"phases {unknown!r} are not registry phases ({known})")
+    distinct = sorted(set(phases), key=SINGLE_PHASES.index)
+    code = "_".join(distinct)
+    return code if code in Phase.values else ""
 
 
 def record_hash(study: dict[str, Any]) -> str:
@@ -166,6 +177,12 @@ def read_study(study: Any) -> StudyRecord:
         )
     minimum_age = _get(eligibility, "minimumAge", str, "eligibilityModule")
     maximum_age = _get(eligibility, "maximumAge", str, "eligibilityModule")
+    minimum_years, maximum_years = parse_age(minimum_age), parse_age(maximum_age)
+    if minimum_years is not None and maximum_years is not None and minimum_years > maximum_years:
+        # Screening against it would turn every patient away for their age.
+        raise RecordError(
+            f"minimumAge {minimum_age!r} is above maximumAge {maximum_age!r}: no one could enrol"
+        )
 
     fields = {
         "brief_title": _get(ident, "briefTitle", str, "identificationModule") or "",
@@ -191,9 +208,9 @@ def read_study(study: Any) -> StudyRecord:
         "primary_purpose": _get(design_info, "primaryPurpose", str, "designInfo") or "",
         "masking": _get(masking_info, "masking", str, "maskingInfo") or "",
         "minimum_age": minimum_age or "",
-        "minimum_age_years": parse_age(minimum_age),
+        "minimum_age_years": minimum_years,
         "maximum_age": maximum_age or "",
-        "maximum_age_years": parse_age(maximum_age),
+        "maximum_age_years": maximum_years,
         "sex": _choice(_get(eligibility, "sex", str, "eligibilityModule"), Sex, "sex") or Sex.ALL,
         "healthy_volunteers": _get(eligibility, "healthyVolunteers", bool, "eligibilityModule"),
         "last_update_posted": parse_registry_date(

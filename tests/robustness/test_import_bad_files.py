@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+import trials.sources
 from tests.factories import study_json
 from tests.robustness.zips import bomb_zip, patch_member, sparse_file, zip_bytes
 from trials.models import Criterion, Trial
@@ -114,6 +115,16 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
         json.dumps(study_json()).replace("Study NCT01234567", "x" * 501).encode(),
         "at most 500 characters",
     ),
+    "truncated-page": (
+        json.dumps({"studies": [study_json("NCT00000001"), study_json("NCT00000002")]})[
+            :-300
+        ].encode(),
+        "invalid JSON",
+    ),
+    "page-nested-100000": (
+        b'{"studies": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}",
+        "nested too deeply",
+    ),
     "criteria-too-long": (
         json.dumps(study_json(criteria="x " * (MAX_ELIGIBILITY_CHARACTERS // 2 + 1))).encode(),
         "over the limit of 100,000",
@@ -145,6 +156,99 @@ def test_a_bad_record_in_a_page_names_its_number_and_the_others_import(tmp_path)
     for number in (2, 3, 4):
         assert_reported(err, f"page.json, study {number}", "must be a JSON object")
     assert "2 created, 0 updated, 0 unchanged, 3 failed" in out
+
+
+def test_a_large_page_is_read_a_study_at_a_time_not_whole(tmp_path):
+    studies = []
+    for number in range(1, 1001):
+        study = study_json(f"NCT{number:08d}", criteria="")
+        study["protocolSection"]["descriptionModule"] = {"detailedDescription": "ALS " * 4000}
+        studies.append(study)
+    (tmp_path / "page.json").write_text(json.dumps({"studies": studies}))
+    del studies
+    size = (tmp_path / "page.json").stat().st_size
+
+    tracemalloc.start()
+    try:
+        out, err, failed = run_import(tmp_path / "page.json")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert not failed, err
+    assert "1000 created" in out
+    # Read whole, the page took over three times its size.
+    assert peak < size / 3, f"peak {peak / 1024**2:.1f} MB for a {size / 1024**2:.1f} MB page"
+
+
+def test_a_study_read_from_a_page_is_the_same_record_as_read_from_its_own_file(tmp_path):
+    study = study_json(criteria="Inclusion Criteria:\n\n* FVC ≥ 70% 😀")
+    study["derivedSection"] = {"scores": [1.1, 1e5, -0.0, 12345678901234567890]}
+    (tmp_path / "study.json").write_text(json.dumps(study))  # the emoji escaped as \ud83d\ude00
+    (tmp_path / "page.json").write_text(json.dumps({"studies": [study]}, ensure_ascii=False))
+    run_import(tmp_path / "study.json")
+
+    out, _err, _failed = run_import(tmp_path / "page.json")
+
+    assert "0 created, 0 updated, 1 unchanged, 0 failed" in out
+    assert Criterion.objects.get().text == "FVC ≥ 70% 😀"
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udc00", "\\ud800\\u0041"])
+def test_a_broken_surrogate_in_a_page_is_refused_not_altered(tmp_path, escape):
+    broken = json.dumps(study_json("NCT00000002")).replace("Sponsor", f"Spon{escape}sor")
+    page = f'{{"studies": [{json.dumps(study_json("NCT00000001"))}, {broken}]}}'
+    (tmp_path / "page.json").write_text(page)
+
+    _out, err, failed = run_import(tmp_path / "page.json")
+
+    assert failed
+    assert_reported(err, "page.json, study 2", "not valid Unicode")
+    assert list(Trial.objects.values_list("nct_id", flat=True)) == ["NCT00000001"]
+
+
+def test_a_page_over_the_size_of_one_study_is_still_imported(tmp_path, monkeypatch):
+    page = {"studies": [study_json(f"NCT0000000{number}") for number in range(1, 4)]}
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    monkeypatch.setattr(trials.sources, "MAX_STUDY_BYTES", 2000)
+
+    out, err, failed = run_import(tmp_path / "page.json")
+
+    assert not failed, err
+    assert "3 created" in out
+
+
+def test_a_single_study_over_its_size_limit_is_refused_unread(tmp_path, monkeypatch):
+    big = tmp_path / "a_big.json"
+    big.write_text(json.dumps(study_json(criteria="Inclusion " * 300)))
+    good_file(tmp_path)
+    monkeypatch.setattr(trials.sources, "MAX_STUDY_BYTES", 2000)
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        assert path != big, "read whole"
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+    _out, err, failed = run_import(tmp_path)
+
+    assert failed
+    assert_reported(err, "a_big.json", "too large to be one study")
+    assert list(Trial.objects.values_list("nct_id", flat=True)) == [GOOD]
+
+
+def test_a_broken_page_over_the_size_of_one_study_is_reported_unread(tmp_path, monkeypatch):
+    page = json.dumps({"studies": [study_json(f"NCT0000000{number}") for number in range(1, 4)]})
+    (tmp_path / "a_broken.json").write_text(page[:-100])
+    good_file(tmp_path)
+    monkeypatch.setattr(trials.sources, "MAX_STUDY_BYTES", 2000)
+
+    _out, err, failed = run_import(tmp_path)
+
+    assert failed
+    assert_reported(err, "a_broken.json", "invalid JSON: parse error: premature EOF")
+    assert list(Trial.objects.values_list("nct_id", flat=True)) == [GOOD]
 
 
 def test_a_nul_character_is_stored_or_reported_but_never_stops_the_run(tmp_path):
@@ -380,6 +484,32 @@ def test_a_file_that_is_not_a_zip_is_reported(tmp_path, content):
 
     assert failed
     assert_reported(err, str(path), "not a readable zip file")
+
+
+def test_a_page_in_a_zip_is_read_a_study_at_a_time(tmp_path):
+    studies = []
+    for number in range(1, 401):
+        study = study_json(f"NCT{number:08d}", criteria="")
+        study["protocolSection"]["descriptionModule"] = {"detailedDescription": "ALS " * 10_000}
+        studies.append(study)
+    member = json.dumps({"studies": studies}).encode()
+    path = write_zip(tmp_path, zip_bytes({"page.json": member}))
+    del studies
+
+    tracemalloc.start()
+    try:
+        out, err, failed = run_import(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert not failed, err
+    assert "400 created" in out
+    # The unpacked member is held (at most MAX_STUDY_BYTES), its studies are built a batch at a
+    # time: read whole, it took over three times its size.
+    assert peak < 2 * len(member), (
+        f"peak {peak / 1024**2:.1f} MB, member {len(member) / 1024**2:.1f} MB"
+    )
 
 
 def test_member_names_are_only_labels_never_paths_written_to(tmp_path):

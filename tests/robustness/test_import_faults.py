@@ -8,12 +8,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 import trials.importing
+from screening.catalogue import trial_spec
+from screening.engine import read_patient, screen_trial
 from tests.factories import study_json
 from trials.importing import BATCH_SIZE
 from trials.models import Criterion, Trial
@@ -351,3 +354,69 @@ def test_a_bad_record_does_not_touch_the_trial_it_names(tmp_path):
 
     assert Trial.objects.get().eligibility_text == TEXT_A
     assert curated_rule("FVC ≥ 70%") == ("fvc_percent >= 71", "edited")
+
+
+# --- A curated item the registry moves to the other kind -----------------------------------
+
+GASTROSTOMY_INCLUDED = "Inclusion Criteria:\n\n* FVC ≥ 70%\n* Gastrostomy"
+GASTROSTOMY_EXCLUDED = "Inclusion Criteria:\n\n* FVC ≥ 70%\n\nExclusion Criteria:\n\n* Gastrostomy"
+
+
+def verdict_without_gastrostomy() -> str:
+    trial = Trial.objects.get()
+    spec = trial_spec(trial, trial.criteria.all())
+    patient = read_patient({"fvc_percent": 80, "gastrostomy": False}, as_of=date(2025, 6, 1))
+    return screen_trial(spec, patient).verdict
+
+
+def test_a_reviewed_rule_the_registry_moves_to_exclusion_is_held_for_review_not_judged_as_inclusion(
+    tmp_path,
+):
+    import_text(tmp_path, GASTROSTOMY_INCLUDED)
+    kept = curate("Gastrostomy", "gastrostomy", Criterion.ReviewStatus.REVIEWED)
+
+    import_text(tmp_path, GASTROSTOMY_EXCLUDED)
+
+    moved = Criterion.objects.get(text="Gastrostomy")
+    assert (moved.pk, moved.kind, moved.rule, moved.review_status) == (
+        kept.pk,
+        "exclusion",
+        "gastrostomy",
+        "needs_review",
+    )
+    assert "moved this item from inclusion to exclusion" in moved.rule_note
+    # Still an inclusion, the rule would turn away every patient without a gastrostomy.
+    assert verdict_without_gastrostomy() != "ineligible"
+
+
+def test_a_kind_a_curator_corrected_stands_while_the_registry_keeps_the_kind_it_gave(tmp_path):
+    import_text(tmp_path, GASTROSTOMY_INCLUDED)
+    corrected = curate("Gastrostomy", "gastrostomy", Criterion.ReviewStatus.REVIEWED)
+    corrected.kind = Criterion.Kind.EXCLUSION  # the registry filed it wrongly
+    corrected.save()
+
+    import_text(tmp_path, GASTROSTOMY_INCLUDED.replace("70%", "60%"))
+
+    criterion = Criterion.objects.get(text="Gastrostomy")
+    assert (criterion.pk, criterion.kind, criterion.review_status) == (
+        corrected.pk,
+        "exclusion",
+        "reviewed",
+    )
+
+
+def test_a_deleted_reviewed_rule_that_returns_under_the_other_kind_is_held_for_review(tmp_path):
+    import_text(tmp_path, GASTROSTOMY_INCLUDED)
+    curate("Gastrostomy", "gastrostomy", Criterion.ReviewStatus.REVIEWED)
+    import_text(tmp_path, "Inclusion Criteria:\n\n* FVC ≥ 70%")  # the item is deleted
+
+    import_text(tmp_path, GASTROSTOMY_EXCLUDED)  # and comes back as an exclusion
+
+    restored = Criterion.objects.get(text="Gastrostomy")
+    assert (restored.kind, restored.rule, restored.review_status) == (
+        "exclusion",
+        "gastrostomy",
+        "needs_review",
+    )
+    assert "moved this item from inclusion to exclusion" in restored.rule_note
+    assert verdict_without_gastrostomy() != "ineligible"

@@ -1,3 +1,4 @@
+import re
 import sys
 import time
 from collections import Counter
@@ -12,6 +13,9 @@ from tqdm import tqdm
 from trials.importing import BATCH_SIZE, ImportOutcome, RecordRefused, import_records
 from trials.registry import RecordError, StudyRecord, read_study
 from trials.sources import SourceError, Study, batches, studies_at, studies_from_api
+
+# Only a well-formed NCT ID is echoed into a report line, never whatever the record holds.
+NCT_ID = re.compile(r"NCT\d{8}")
 
 
 class Command(BaseCommand):
@@ -49,11 +53,16 @@ class Command(BaseCommand):
                 counts.update(self.import_batch(batch))
         except SourceError as error:
             raise CommandError(str(error)) from None
-        elapsed = time.perf_counter() - started
-        summary = ", ".join(f"{counts[outcome]} {outcome}" for outcome in ImportOutcome)
-        self.stdout.write(f"Imported in {elapsed:.1f}s: {summary}.")
+        finally:
+            # Also when the source fails part-way: what was imported before it stays imported.
+            progress.close()
+            self.summarise(counts, time.perf_counter() - started)
         if counts[ImportOutcome.FAILED]:
             raise CommandError(f"{counts[ImportOutcome.FAILED]} record(s) failed; see above.")
+
+    def summarise(self, counts: Counter[ImportOutcome], elapsed: float) -> None:
+        summary = ", ".join(f"{counts[outcome]} {outcome}" for outcome in ImportOutcome)
+        self.stdout.write(f"Imported in {elapsed:.1f}s: {summary}.")
 
     def studies(self, options: dict) -> Iterator[Study]:
         if options["from_api"]:
@@ -84,7 +93,7 @@ class Command(BaseCommand):
         for study in batch:
             record = read(study)
             if isinstance(record, str):
-                outcomes.append(self.failed(study.where, record))
+                outcomes.append(self.failed(named(study), record))
             else:
                 readable.append((study, record))
         results = import_records([record for _, record in readable])
@@ -92,12 +101,23 @@ class Command(BaseCommand):
             if isinstance(result, ImportOutcome):
                 outcomes.append(result)
             else:
-                outcomes.append(self.failed(study.where, refusal(result)))
+                outcomes.append(self.failed(named(study), refusal(result)))
         return outcomes
 
     def failed(self, where: str, reason: str) -> ImportOutcome:
         self.stderr.write(f"FAILED {where}: {reason}")
         return ImportOutcome.FAILED
+
+
+def named(study: Study) -> str:
+    """Where the study was read, and its NCT ID when it has a valid one the place does not show."""
+    try:
+        nct_id = study.data["protocolSection"]["identificationModule"]["nctId"]
+    except (TypeError, KeyError, IndexError):
+        return study.where
+    if not isinstance(nct_id, str) or not NCT_ID.fullmatch(nct_id) or nct_id in study.where:
+        return study.where
+    return f"{study.where} ({nct_id})"
 
 
 def read(study: Study) -> StudyRecord | str:
