@@ -1,7 +1,8 @@
 """The loaded trials as compiled rules, built once and kept in the process.
 
-A screening request costs one cheap version query; the trials and their criteria are read and
-compiled again only when the registry changed since the last request.
+A screening request costs one query, for the registry version (`trials.models.RegistryVersion`);
+the trials and their criteria are read and compiled again only when it moved on since the last
+request.
 """
 
 import gc
@@ -13,7 +14,6 @@ from functools import cache
 from typing import NamedTuple, Protocol
 
 from django.db import connection
-from django.db.models import Count, Max
 
 from screening.engine import (
     CompiledRule,
@@ -25,7 +25,7 @@ from screening.engine import (
     entered_inputs,
     registry_criteria,
 )
-from trials.models import Criterion, Trial
+from trials.models import Criterion, Trial, Version, registry_version
 
 INCOMPLETE_TEXT = (
     "The registry text held for this trial stops part-way; the criteria missing from it "
@@ -49,7 +49,7 @@ class TrialInfo:
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:
-    version: tuple
+    version: Version | None
     trials: tuple[TrialSpec, ...]
     info: dict[str, TrialInfo]
     # Entered measure -> how many trials have a rule that depends on it.
@@ -73,14 +73,11 @@ class Catalogue:
 _catalogues: dict[str, Catalogue] = {}
 
 
-def registry_version() -> tuple:
-    trials = Trial.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
-    criteria = Criterion.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
-    return (trials["count"], trials["changed"], criteria["count"], criteria["changed"])
-
-
 def current_catalogue() -> Catalogue:
-    version = registry_version()
+    # The version is read before the rows: a write committed in between is then in the rows but
+    # not in the version kept with them, and the next request reads everything again. The other
+    # way round, rows older than their version would be kept until the next write.
+    version = registry_version(connection.alias)
     cached = _catalogues.get(connection.alias)
     if cached is None or cached.version != version:
         cached = _catalogues[connection.alias] = load_catalogue(version)
@@ -206,7 +203,7 @@ def read_criteria() -> dict[int, list[CriterionRow]]:
     return by_trial
 
 
-def load_catalogue(version: tuple) -> Catalogue:
+def load_catalogue(version: Version | None) -> Catalogue:
     # Objects frozen by the previous load become collectable again (its specs and their fixed
     # results refer to each other, so only the cyclic collector frees them).
     gc.unfreeze()
