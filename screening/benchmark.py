@@ -35,7 +35,7 @@ from screening.engine import read_patient, screen
 from screening.reports import screening_json_text
 from trials.curation import apply_curation, read_curation
 from trials.importing import BATCH_SIZE, draft_criteria, import_records, trial_import
-from trials.models import Criterion, Trial
+from trials.models import Criterion, Trial, registry_changed
 from trials.registry import read_study
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -153,6 +153,7 @@ def _tables() -> list[str]:
 def clear_registry() -> None:
     """Empty the registry and its history, without per-row signals (fast at 100,000 rows)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        registry_changed(connection.alias)  # plain SQL deletes move no version on by themselves
         for table in _tables():
             cursor.execute(f"DELETE FROM {table}")
     catalogue._catalogues.clear()

@@ -14,14 +14,14 @@ from enum import StrEnum
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import DataError, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from simple_history.manager import HistoryManager
 
 from screening.engine.criteria_parser import parse_criterion
 from trials.admin_test_patients import trial_patients_check
-from trials.models import Criterion, Trial
+from trials.models import Criterion, Trial, registry_changed
 from trials.registry import StudyRecord, text_hash
 from trials.splitter import split_criteria
 
@@ -466,6 +466,8 @@ def import_records(records: Sequence[StudyRecord]) -> list[ImportOutcome | Recor
     interrupted: BaseException | None = None
     history = HistoryLater()
     with transaction.atomic():
+        # Queue for the registry version before locking any trial row (see registry_changed).
+        registry_changed(connection.alias)
         nct_ids = [record.nct_id for record in records]
         stored, deleted_before = _stored_trials(nct_ids), _deleted_before(nct_ids)
         for record in records:

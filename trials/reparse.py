@@ -7,11 +7,11 @@ Edited and reviewed criteria are left alone unless `force` is given; every chang
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from trials.admin_test_patients import failing_names, trial_patients_check
 from trials.importing import parsed_fields
-from trials.models import Trial
+from trials.models import Trial, registry_changed
 
 REPARSE_REASON = "Re-parsed"
 
@@ -43,6 +43,8 @@ def _count(n: int, noun: str) -> str:
 @transaction.atomic
 def trial_reparse(*, trial: Trial, force: bool = False) -> ReparseReport:
     changed = kept = overwritten = 0
+    # Queue for the registry version before locking the criteria (see registry_changed).
+    registry_changed(connection.alias)
     for criterion in trial.criteria.select_for_update().order_by("position"):
         curated = criterion.is_curated
         if curated and not force:
