@@ -5,8 +5,8 @@ from urllib.parse import parse_qs
 import pytest
 
 from tests.factories import CriterionFactory, TrialFactory
+from trials.display import criteria_items, design_summary, intervention_labels
 from trials.models import Criterion, OverallStatus, Phase
-from trials.views import criteria_items, design_summary, intervention_labels
 
 pytestmark = pytest.mark.django_db
 
