@@ -25,7 +25,22 @@ def group(page: Page, name: str):
     return page.get_by_role("region", name=name)
 
 
+def csp_refusals(page: Page) -> list[str]:
+    """Every refusal by the Content-Security-Policy from now on, across navigations: Chromium's
+    console line (as the admin test listens for) and the page's securitypolicyviolation event,
+    which also catches refusals that log nothing."""
+    refusals: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refusals.append(m.text))
+    page.expose_function("reportCspRefusal", lambda text: refusals.append(text))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', event =>"
+        " window.reportCspRefusal(`${event.violatedDirective} refused ${event.blockedURI}`))"
+    )
+    return refusals
+
+
 def test_a_clinician_sees_verdicts_change_as_they_type(live_server, page: Page, seed_trials):
+    refusals = csp_refusals(page)
     page.goto(live_server.url)
     expect(page.get_by_role("status")).to_contain_text("0 eligible, 2 possibly eligible")
     assert serious_violations(page) == []
@@ -43,6 +58,7 @@ def test_a_clinician_sees_verdicts_change_as_they_type(live_server, page: Page, 
     expect(page.locator("#fvc_percent-error")).to_contain_text("between 0 and 200")
     expect(page.get_by_role("status")).to_contain_text("1 value ignored")
     assert serious_violations(page) == []
+    assert refusals == []
 
 
 def test_the_page_works_with_javascript_off(live_server, browser: Browser, seed_trials):

@@ -1,6 +1,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_screening_in_a_browser import csp_refusals
 from tests.browser.test_trial_pages_in_a_browser import serious_violations
 from tests.factories import CriterionFactory, TrialFactory
 from tests.log.factories import PASSWORD, SiteFactory, UserFactory
@@ -13,6 +14,7 @@ def test_a_clinician_saves_a_screening_and_reopens_it(live_server, page: Page):
     UserFactory(username="dr_leeds", groups=[site.group])
     trial = TrialFactory(nct_id="NCT00000001", brief_title="Lung function trial")
     CriterionFactory(trial=trial, position=1, text="FVC at least 70%", rule="fvc_percent >= 70")
+    refusals = csp_refusals(page)
 
     page.goto(live_server.url)
     expect(page.get_by_text("never stored")).to_be_visible()
@@ -50,3 +52,4 @@ def test_a_clinician_saves_a_screening_and_reopens_it(live_server, page: Page):
     page.get_by_role("link", name="Screen again now").click()
     expect(page.get_by_role("status")).to_contain_text("0 verdicts changed")
     assert serious_violations(page) == []
+    assert refusals == []
