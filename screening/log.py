@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from screening.catalogue import current_catalogue
@@ -60,9 +61,10 @@ def visible_screenings(user: AbstractBaseUser) -> QuerySet[SavedScreening]:
 
 
 def visible_outcomes(user: AbstractBaseUser) -> QuerySet[ScreeningOutcome]:
+    # The id breaks ties between screenings saved at the same moment, so pages never overlap.
     outcomes = ScreeningOutcome.objects.select_related(
         "screening__site__group", "screening__saved_by"
-    ).order_by("-screening__saved_at")
+    ).order_by("-screening__saved_at", "-id")
     if sees_all_sites(user):
         return outcomes
     return outcomes.filter(screening__site__group__user=user)
@@ -75,9 +77,19 @@ def can_delete(user: AbstractBaseUser, screening: SavedScreening) -> bool:
 
 # The patient reference
 
+REFERENCE_LENGTH = SavedScreening._meta.get_field("reference").max_length
+
+
+def _too_long(reference: str) -> str | None:
+    """As the screening form says it of its values (screening.forms.MAX_VALUE_LENGTH)."""
+    if len(reference) <= REFERENCE_LENGTH:
+        return None
+    return f"This is {len(reference):,} characters long; at most {REFERENCE_LENGTH} are taken."
+
 
 class SaveForm(forms.Form):
-    reference = forms.CharField(label="Patient reference", max_length=40)
+    # No max_length: Django's message would come first; clean_reference says it as the form does.
+    reference = forms.CharField(label="Patient reference")
     site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False)
 
     def __init__(self, *args: object, user: AbstractBaseUser, reading: FormReading, **kwargs):
@@ -87,8 +99,16 @@ class SaveForm(forms.Form):
 
     def clean_reference(self) -> str:
         reference = self.cleaned_data["reference"]
+        if problem := _too_long(reference):
+            raise ValidationError(problem, code="max_length")
         SavedScreening._meta.get_field("reference").run_validators(reference)
         return reference
+
+    @property
+    def reference_shown(self) -> str:
+        """What was typed, shown again to be corrected, but never a value too long to be one."""
+        typed = self["reference"].value() or ""
+        return "" if _too_long(typed) else typed
 
     def clean_site(self) -> Site:
         if site := self.cleaned_data["site"]:
@@ -502,6 +522,8 @@ def screening_again(screening: SavedScreening, *, today: date) -> ScreeningAgain
 
 # Per-trial logs
 
+LOG_PAGE_SIZE = 50
+
 
 class LogFilter(forms.Form):
     screened_from = forms.DateField(
@@ -532,6 +554,40 @@ class LogFilter(forms.Form):
         return outcomes
 
 
+def filter_query(params: QueryDict) -> str:
+    """The filters as a query string for links, without the page number."""
+    carried = params.copy()
+    carried.pop("page", None)
+    return carried.urlencode()
+
+
+@dataclass(slots=True)
+class PatientScreenings:
+    """One patient's screenings for a trial: the latest, how many, and the first date."""
+
+    latest: ScreeningOutcome
+    screenings: int
+    first_screened_on: date
+
+
+def by_patient(outcomes: Iterable[ScreeningOutcome]) -> list[PatientScreenings]:
+    """Each patient once, by their latest saved screening, newest first. A patient is a site's
+    reference: two sites may give the same code to different people."""
+    patients: dict[tuple, PatientScreenings] = {}
+    for outcome in outcomes:
+        screening = outcome.screening
+        key = (screening.site_id, screening.reference.casefold())
+        patient = patients.get(key)
+        if patient is None:
+            patients[key] = PatientScreenings(outcome, 1, screening.screened_on)
+            continue
+        patient.screenings += 1
+        patient.first_screened_on = min(patient.first_screened_on, screening.screened_on)
+        if screening.saved_at > patient.latest.screening.saved_at:
+            patient.latest = outcome
+    return sorted(patients.values(), key=lambda p: p.latest.screening.saved_at, reverse=True)
+
+
 def trial_counts(user: AbstractBaseUser) -> QuerySet:
     """Per trial: how many saved screenings the user may see, and how many were ineligible."""
     return (
@@ -550,7 +606,9 @@ def trial_counts(user: AbstractBaseUser) -> QuerySet:
 CSV_HEADER = [
     "Reference",
     "Site",
-    "Screening date",
+    "Times screened",
+    "First screening date",
+    "Latest screening date",
     "Saved at",
     "Saved by",
     "NCT ID",
@@ -569,12 +627,16 @@ def csv_cell(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_START) else text
 
 
-def csv_row(outcome: ScreeningOutcome) -> list[str]:
+def csv_row(patient: PatientScreenings) -> list[str]:
+    """The patient's latest screening, with how often and since when they were screened."""
+    outcome = patient.latest
     screening = outcome.screening
     saved_by = screening.saved_by.get_username() if screening.saved_by else ""
     row = [
         screening.reference,
         screening.site,
+        patient.screenings,
+        patient.first_screened_on.isoformat(),
         screening.screened_on.isoformat(),
         timezone.localtime(screening.saved_at).strftime("%Y-%m-%d %H:%M"),
         saved_by,
@@ -589,11 +651,12 @@ def csv_row(outcome: ScreeningOutcome) -> list[str]:
 
 
 def write_log_csv(outcomes: Iterable[ScreeningOutcome], out: IO[str]) -> None:
-    """UTF-8 with a byte order mark, so spreadsheet programs read the accents right."""
+    """One row per patient, as the summary counts them. UTF-8 with a byte order mark, so
+    spreadsheet programs read the accents right."""
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    writer.writerows(csv_row(outcome) for outcome in outcomes)
+    writer.writerows(csv_row(patient) for patient in by_patient(outcomes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,25 +674,21 @@ class ExclusionSummary:
 
 
 def exclusion_summary(outcomes: Iterable[ScreeningOutcome]) -> ExclusionSummary:
-    """Which criteria exclude the most patients. Outcomes come newest first, and each patient
-    (a site's reference) counts once, by their latest screening."""
-    seen: set[tuple] = set()
+    """Which criteria exclude the most patients, each patient counted once by their latest
+    screening (as the CSV export lists them)."""
+    patients = by_patient(outcomes)
     ineligible = 0
     excluded: dict[str, int] = {}
     texts: dict[str, str] = {}
-    for outcome in outcomes:
-        patient = (outcome.screening.site_id, outcome.screening.reference.casefold())
-        if patient in seen:
-            continue
-        seen.add(patient)
-        ineligible += outcome.verdict == Verdict.INELIGIBLE
-        for reason in outcome.reasons:
+    for patient in patients:
+        ineligible += patient.latest.verdict == Verdict.INELIGIBLE
+        for reason in patient.latest.reasons:
             key = _key(reason["key"])
             excluded[key] = excluded.get(key, 0) + 1
             texts.setdefault(key, reason["text"])
-    bars = [Bar(texts[k], n, round(100 * n / len(seen))) for k, n in excluded.items()]
+    bars = [Bar(texts[k], n, round(100 * n / len(patients))) for k, n in excluded.items()]
     bars.sort(key=lambda bar: (-bar.patients, bar.text))
-    return ExclusionSummary(len(seen), ineligible, bars)
+    return ExclusionSummary(len(patients), ineligible, bars)
 
 
 # Deleting and retention

@@ -6,6 +6,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -116,11 +117,13 @@ def screening_delete(request: HttpRequest, pk: UUID) -> HttpResponse:
 def trial_log(request: HttpRequest, nct_id: str) -> HttpResponse:
     filters = log.LogFilter(request.GET)
     outcomes = filters.apply(log.visible_outcomes(request.user).filter(nct_id=nct_id))
+    # get_page turns a page number that is not one into the first page, one too far the last.
+    page = Paginator(outcomes, log.LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nct_id": nct_id,
         "filters": filters,
-        "outcomes": outcomes,
-        "query": request.GET.urlencode(),
+        "page": page,
+        "query": log.filter_query(request.GET),
         "all_sites": log.sees_all_sites(request.user),
     }
     return render(request, "screening/log/trial.html", context)
@@ -148,6 +151,6 @@ def trial_summary(request: HttpRequest, nct_id: str) -> HttpResponse:
         "filters": filters,
         "summary": log.exclusion_summary(outcomes),
         "title": outcomes.values_list("title", flat=True).first() or nct_id,
-        "query": request.GET.urlencode(),
+        "query": log.filter_query(request.GET),
     }
     return render(request, "screening/log/summary.html", context)

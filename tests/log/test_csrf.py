@@ -1,3 +1,5 @@
+from html.parser import HTMLParser
+
 import pytest
 from django.test import Client
 
@@ -34,9 +36,53 @@ def test_logging_in_and_out_without_a_csrf_token_is_forbidden(strict_clinician):
     assert anonymous.post("/accounts/login/", {"username": "x", "password": "y"}).status_code == 403
 
 
-def test_every_log_form_carries_a_csrf_token(clinician, site, trials):
+class PostForms(HTMLParser):
+    """Each POST <form> of a page, by its action, and whether a csrfmiddlewaretoken input is
+    inside it: a token in another form on the page (the logout form's) does not count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, bool]] = []
+        self.open: list | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form":
+            post = (attributes.get("method") or "").lower() == "post"
+            self.open = [attributes.get("action") or "", False] if post else None
+            if self.open is not None:
+                self.forms.append(self.open)
+        elif tag == "input" and self.open and attributes.get("name") == "csrfmiddlewaretoken":
+            self.open[1] = bool(attributes.get("value"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.open = None
+
+
+def post_forms(html: str) -> list[tuple[str, bool]]:
+    parser = PostForms()
+    parser.feed(html)
+    return [(action, has_token) for action, has_token in parser.forms]
+
+
+def test_every_post_form_carries_its_own_csrf_token(clinician, site, trials):
     screening = SavedScreeningFactory(site=site)
-    pages = ["/", f"/log/screenings/{screening.pk}/delete/", "/log/"]
-    for url in pages:
-        assert 'name="csrfmiddlewaretoken"' in clinician.get(url).content.decode(), url
-    assert 'name="csrfmiddlewaretoken"' in Client().get("/accounts/login/").content.decode()
+    pages = {
+        "/": {"/", "/accounts/logout/"},
+        "/log/": {"/accounts/logout/"},
+        f"/log/screenings/{screening.pk}/": {"/accounts/logout/"},
+        f"/log/screenings/{screening.pk}/delete/": {
+            f"/log/screenings/{screening.pk}/delete/",
+            "/accounts/logout/",
+        },
+        f"/log/screenings/{screening.pk}/again/": {"/accounts/logout/"},
+        "/log/trials/NCT00000001/": {"/accounts/logout/"},
+        "/log/trials/NCT00000001/summary/": {"/accounts/logout/"},
+    }
+    for url, actions in pages.items():
+        forms = post_forms(clinician.get(url).content.decode())
+        assert {action for action, _ in forms} == actions, url  # a new form is checked too
+        assert all(has_token for _, has_token in forms), (url, forms)
+    login = post_forms(Client().get("/accounts/login/").content.decode())
+    assert login == [("/accounts/login/", True)]

@@ -57,3 +57,30 @@ def test_an_empty_reference_is_refused(clinician, trials):
     response = clinician.post("/log/save/", {**PATIENT, "reference": ""})
     assert "This field is required." in response.content.decode()
     assert not SavedScreening.objects.exists()
+
+
+HUGE = ("ALS-0042 " * 11_112).strip()  # 100 KB
+
+
+def test_a_reference_too_long_to_be_one_is_refused_without_being_shown_again(clinician, trials):
+    response = clinician.post("/log/save/", {**PATIENT, "reference": HUGE})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"This is {len(HUGE):,} characters long; at most 40 are taken." in html
+    assert "ALS-0042 ALS-0042" not in html
+    assert 'value="65"' in html  # the patient's values are kept
+    assert not SavedScreening.objects.exists()
+
+
+def test_the_screening_page_does_not_show_a_reference_too_long_to_be_one(clinician, trials):
+    response = clinician.post("/", {**PATIENT, "reference": HUGE})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "ALS-0042 ALS-0042" not in html
+    assert 'id="id_reference" name="reference" value=""' in html
+
+
+def test_a_reference_of_40_characters_is_shown_again_on_the_screening_page(clinician, trials):
+    reference = "ALS-" + "0" * 36
+    response = clinician.post("/", {**PATIENT, "reference": reference})
+    assert f'value="{reference}"' in response.content.decode()
