@@ -542,16 +542,26 @@ class LogFilter(forms.Form):
             raise ValidationError("The start date is after the end date.")
         return self.cleaned_data
 
-    def apply(self, outcomes: QuerySet[ScreeningOutcome]) -> QuerySet[ScreeningOutcome]:
+    def apply(
+        self, outcomes: QuerySet[ScreeningOutcome], *, by_outcome: bool = True
+    ) -> QuerySet[ScreeningOutcome]:
         if not self.is_valid():
             return outcomes.none()
         if start := self.cleaned_data["screened_from"]:
             outcomes = outcomes.filter(screening__screened_on__gte=start)
         if end := self.cleaned_data["screened_to"]:
             outcomes = outcomes.filter(screening__screened_on__lte=end)
-        if verdict := self.cleaned_data["outcome"]:
+        if by_outcome and (verdict := self.cleaned_data["outcome"]):
             outcomes = outcomes.filter(verdict=verdict)
         return outcomes
+
+    def patients(self, outcomes: QuerySet[ScreeningOutcome]) -> list["PatientScreenings"]:
+        """Each patient once, by their latest screening in the date range. The outcome filter
+        then asks where each patient stands now: a patient found ineligible and later eligible
+        is not listed as ineligible."""
+        patients = by_patient(self.apply(outcomes, by_outcome=False))
+        verdict = self.cleaned_data["outcome"] if self.is_valid() else ""
+        return [p for p in patients if not verdict or p.latest.verdict == verdict]
 
 
 def filter_query(params: QueryDict) -> str:
@@ -650,13 +660,13 @@ def csv_row(patient: PatientScreenings) -> list[str]:
     return [csv_cell(value) for value in row]
 
 
-def write_log_csv(outcomes: Iterable[ScreeningOutcome], out: IO[str]) -> None:
+def write_log_csv(patients: Iterable[PatientScreenings], out: IO[str]) -> None:
     """One row per patient, as the summary counts them. UTF-8 with a byte order mark, so
     spreadsheet programs read the accents right."""
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    writer.writerows(csv_row(patient) for patient in by_patient(outcomes))
+    writer.writerows(csv_row(patient) for patient in patients)
 
 
 @dataclass(frozen=True, slots=True)
@@ -673,10 +683,9 @@ class ExclusionSummary:
     bars: list[Bar]
 
 
-def exclusion_summary(outcomes: Iterable[ScreeningOutcome]) -> ExclusionSummary:
+def exclusion_summary(patients: list[PatientScreenings]) -> ExclusionSummary:
     """Which criteria exclude the most patients, each patient counted once by their latest
     screening (as the CSV export lists them)."""
-    patients = by_patient(outcomes)
     ineligible = 0
     excluded: dict[str, int] = {}
     texts: dict[str, str] = {}

@@ -133,11 +133,11 @@ def trial_log(request: HttpRequest, nct_id: str) -> HttpResponse:
 @login_required
 def trial_log_csv(request: HttpRequest, nct_id: str) -> HttpResponse:
     filters = log.LogFilter(request.GET)
-    outcomes = filters.apply(log.visible_outcomes(request.user).filter(nct_id=nct_id))
+    patients = filters.patients(log.visible_outcomes(request.user).filter(nct_id=nct_id))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{nct_id}-screening-log-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    log.write_log_csv(outcomes, response)
+    log.write_log_csv(patients, response)
     return response
 
 
@@ -145,11 +145,11 @@ def trial_log_csv(request: HttpRequest, nct_id: str) -> HttpResponse:
 @login_required
 def trial_summary(request: HttpRequest, nct_id: str) -> HttpResponse:
     filters = log.LogFilter(request.GET)
-    outcomes = filters.apply(log.visible_outcomes(request.user).filter(nct_id=nct_id))
+    outcomes = log.visible_outcomes(request.user).filter(nct_id=nct_id)
     context = {
         "nct_id": nct_id,
         "filters": filters,
-        "summary": log.exclusion_summary(outcomes),
+        "summary": log.exclusion_summary(filters.patients(outcomes)),
         "title": outcomes.values_list("title", flat=True).first() or nct_id,
         "query": log.filter_query(request.GET),
     }

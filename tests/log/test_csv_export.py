@@ -172,3 +172,16 @@ def test_the_export_and_the_summary_count_the_same_patients(clinician, site, fil
     assert [(b.text, b.patients) for b in summary.bars] == [
         ("FVC at least 70%", sum(r["Criteria not met"] == "FVC at least 70%" for r in exported))
     ]
+
+
+def test_the_outcome_filter_asks_where_each_patient_stands_now(clinician, site):
+    screened(site, "ALS-1", 3, Verdict.INELIGIBLE, [FVC])
+    screened(site, "ALS-1", 20, Verdict.ELIGIBLE)  # found eligible since
+    screened(site, "ALS-2", 10, Verdict.INELIGIBLE, [FVC])
+    ineligible = {"outcome": "ineligible"}
+
+    exported = records(clinician.get("/log/trials/NCT00000001/log.csv", ineligible))
+    summary = clinician.get("/log/trials/NCT00000001/summary/", ineligible).context["summary"]
+
+    assert [(r["Reference"], r["Times screened"]) for r in exported] == [("ALS-2", "1")]
+    assert (summary.patients, summary.ineligible) == (1, 1)
