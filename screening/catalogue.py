@@ -14,6 +14,7 @@ from functools import cache
 from typing import NamedTuple, Protocol
 
 from django.db import connection
+from django.urls import reverse
 
 from screening.engine import (
     CompiledRule,
@@ -45,6 +46,9 @@ class TrialInfo:
     is_open: bool
     url: str
     registry_url: str
+    # Where the screening page loads this trial's full list of results (reversed once per load,
+    # not once per trial on every page).
+    criteria_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,7 @@ def trial_info(trial: Trial) -> TrialInfo:
         is_open=trial.is_open,
         url=trial.get_absolute_url(),
         registry_url=trial.registry_url,
+        criteria_url=reverse("screening:trial-criteria", args=[trial.nct_id]),
     )
 
 

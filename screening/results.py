@@ -20,6 +20,7 @@ GROUP_LABELS = {
     Verdict.POSSIBLY_ELIGIBLE: "Possibly eligible",
     Verdict.INELIGIBLE: "Ineligible",
 }
+VERDICT_ORDER = {verdict: order for order, verdict in enumerate(GROUP_LABELS)}
 OUTCOME_LABELS = {
     Outcome.PASS: "Met",
     Outcome.FAIL: "Not met",
@@ -43,13 +44,24 @@ class CriterionView:
 class TrialView:
     result: TrialResult
     info: TrialInfo
-    criteria: list[CriterionView]
-    # An ineligible trial shows only its deciding criteria until its full list is asked for.
+    # An ineligible trial, or one not open to enrolment, shows only its verdict and deciding
+    # criteria until its full list is asked for.
     expanded: bool = False
 
     @property
+    def criteria(self) -> list[CriterionView]:
+        # Built when shown, not for every trial: most trials of a large registry stay collapsed.
+        return [CriterionView(c, OUTCOME_LABELS[c.outcome]) for c in self.result.criteria]
+
+    @property
+    def verdict_label(self) -> str:
+        return GROUP_LABELS[self.result.verdict]
+
+    @property
     def deciding(self) -> list[CriterionView]:
-        return [c for c in self.criteria if c.result.outcome == Outcome.FAIL]
+        failed = Outcome.FAIL
+        label = OUTCOME_LABELS[failed]
+        return [CriterionView(c, label) for c in self.result.criteria if c.outcome is failed]
 
     @property
     def near_miss(self) -> CriterionView | None:
@@ -72,13 +84,16 @@ class NextQuestion:
 
 @dataclass(frozen=True, slots=True)
 class ResultsView:
-    groups: list[ResultGroup]
+    groups: list[ResultGroup]  # the trials open to enrolment
+    # Trials not open to enrolment, when asked for: after the open ones, each collapsed to its
+    # verdict, so that ticking the box does not bury the trials a patient can join.
+    closed: list[TrialView]
     closed_hidden: int
     next_question: NextQuestion | None
 
     @property
     def shown(self) -> int:
-        return sum(len(group.trials) for group in self.groups)
+        return sum(len(group.trials) for group in self.groups) + len(self.closed)
 
 
 def _window_first(view: TrialView) -> tuple[bool, date]:
@@ -108,15 +123,15 @@ def next_question(results: list[TrialResult]) -> NextQuestion | None:
 
 
 def trial_view(result: TrialResult, info: TrialInfo, *, expanded: bool = False) -> TrialView:
-    criteria = [CriterionView(c, OUTCOME_LABELS[c.outcome]) for c in result.criteria]
-    return TrialView(result, info, criteria, expanded)
+    return TrialView(result, info, expanded)
 
 
 def results_view(
     results: list[TrialResult], catalogue: Catalogue, *, show_closed: bool, expand: str = ""
 ) -> ResultsView:
-    """The results grouped for the page; `expand` names an ineligible trial shown in full."""
+    """The results grouped for the page; `expand` names a collapsed trial shown in full."""
     by_verdict: dict[Verdict, list[TrialView]] = {verdict: [] for verdict in GROUP_LABELS}
+    closed: list[TrialView] = []
     shown_results = []
     for result in results:
         info = catalogue.info[result.trial.nct_id]
@@ -124,10 +139,14 @@ def results_view(
             continue
         shown_results.append(result)
         view = trial_view(result, info, expanded=result.trial.nct_id == expand)
-        by_verdict[result.verdict].append(view)
+        if info.is_open:
+            by_verdict[result.verdict].append(view)
+        else:
+            closed.append(view)
     groups = [
         ResultGroup(verdict.value, GROUP_LABELS[verdict], sorted(views, key=_window_first))
         for verdict, views in by_verdict.items()
     ]
+    closed.sort(key=lambda view: (VERDICT_ORDER[view.result.verdict], _window_first(view)))
     closed_hidden = 0 if show_closed else catalogue.closed
-    return ResultsView(groups, closed_hidden, next_question(shown_results))
+    return ResultsView(groups, closed, closed_hidden, next_question(shown_results))

@@ -69,10 +69,30 @@ def test_a_blank_form_shows_every_open_trial_as_possibly_eligible(client, trials
     assert response.context["results"].closed_hidden == 1
 
 
-def test_closed_trials_show_on_request_with_their_status(client, trials):
+def test_closed_trials_show_on_request_after_the_open_ones_with_status_and_verdict(client, trials):
     response = client.post("/", {"show_closed": "on"})
-    assert "NCT00000003" in trial_groups(response)["possibly_eligible"]
-    assert "Completed" in response.content.decode()
+    results = response.context["results"]
+    assert "NCT00000003" not in trial_groups(response)["possibly_eligible"]
+    [closed] = results.closed
+    assert (closed.info.nct_id, closed.verdict_label) == ("NCT00000003", "Possibly eligible")
+    html = response.content.decode()
+    section = html[html.index('id="group-closed"') :]
+    assert "Not open to enrolment (1)" in section
+    assert "Completed" in section
+    assert "<strong>Possibly eligible</strong>" in section
+    # A line: its criteria load when it is opened (or with the button, without JavaScript).
+    assert 'hx-post="/results/NCT00000003/criteria"' in section
+    assert 'name="expand" value="NCT00000003"' in section
+
+
+def test_a_closed_trial_opens_in_full_without_javascript(client, trials):
+    response = client.post("/", {"show_closed": "on", "expand": "NCT00000003"})
+    [closed] = response.context["results"].closed
+    assert closed.expanded
+    html = response.content.decode()
+    section = html[html.index('id="group-closed"') :]
+    assert "<details open>" in section
+    assert 'class="criteria-results"' in section
 
 
 def test_results_group_trials_by_verdict_with_counts(client, trials):
