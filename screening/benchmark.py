@@ -5,6 +5,11 @@ Every size starts from an empty registry. Import goes through the real importer
 and parsing the text) with the 74 fixture records renumbered; screening runs against N trials
 whose criteria and rules are copied with `bulk_create` from the imported and curated fixtures,
 so the rules are the real ones.
+
+With `rules_per_trial` (`--rules-per-trial 15`), each clone instead holds that many ruled
+criteria, as a real registry's trials do: the real rules with their thresholds redrawn per trial,
+so that trials seldom share a rule text and the engine judges many more distinct rules per
+screening (it judges each distinct text once, whichever trials hold it).
 """
 
 import copy
@@ -15,6 +20,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import resource
 import time
 import tracemalloc
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import batched
 from pathlib import Path
+from random import Random
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,7 +38,16 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import Resolver404, resolve
 
 from screening import catalogue
-from screening.engine import read_patient, screen
+from screening.engine import (
+    Measure,
+    MeasureType,
+    RuleError,
+    compile_rule,
+    measure,
+    read_patient,
+    screen,
+    wording,
+)
 from screening.reports import screening_json_text
 from trials.curation import apply_curation, read_curation
 from trials.importing import BATCH_SIZE, draft_criteria, import_records, trial_import
@@ -44,6 +60,17 @@ SCREENED_ON = date(2026, 1, 15)
 SYNTHETIC_FIRST = 90_000_000
 
 SUMMARY = "/api/screen?detail=summary"
+
+# The synthetic rules of `--rules-per-trial` are drawn from this seed and the trial's number, so a
+# registry is the same from run to run and its first 100 trials are the same at every size.
+RULE_SEED = 2026
+
+# A measure and its threshold(s) in a compiled rule's canonical text: "fvc_percent >= 70",
+# "age between 18 and 80". A quoted gene name ("SOD1") never follows a comparison.
+_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
+_THRESHOLD = re.compile(
+    rf"\b([a-z_][a-z0-9_]*) (?:between ({_NUMBER}) and ({_NUMBER})|([<>]=?|[!=]=) ({_NUMBER}))"
+)
 
 # Three people a clinic would screen: early and well, later with support, and half-known.
 PATIENTS = (
@@ -97,6 +124,7 @@ ROWS = (
     ("trials", "trials in the registry"),
     ("criteria", "criteria (rows)"),
     ("ruled", "criteria with a rule"),
+    ("distinct_rules", "distinct rule texts"),
     ("import_rate", "import + parse, real importer, trials/s (per CPU s)"),
     ("import_seconds", "import + parse, real importer, s (CPU s)"),
     ("parse_rate", "parse only, `draft_criteria`, trials/s (per CPU s)"),
@@ -209,8 +237,92 @@ def load_templates(records: list[dict]) -> list[Template]:
     return list(templates.values())
 
 
-def clone_registry(templates: list[Template], count: int, chunk: int = 500) -> None:
-    """`count` trials cycling through the templates, written with bulk_create in chunks."""
+def rule_pool(templates: list[Template]) -> list[dict]:
+    """Each distinct real rule once per kind, with the values of the first criterion holding it."""
+    pool: dict[tuple[str, str], dict] = {}
+    for template in templates:
+        for values in template.criteria:
+            if values.get("rule"):
+                rule = compile_rule(values["rule"]).source
+                pool.setdefault((values["kind"], rule), {**values, "rule": rule})
+    return list(pool.values())
+
+
+def varied_threshold(m: Measure, value: float, random: Random) -> float:
+    # Half to one and a half times the real threshold keeps a rule plausible (FVC >= 35 to 105),
+    # so the mix of verdicts stays a real one; two decimals where the measure allows them spread
+    # the trials over many more texts than real round thresholds would.
+    varied = value * random.uniform(0.5, 1.5)
+    varied = round(varied) if m.type is MeasureType.INTEGER else round(varied, 2)
+    if m.minimum is not None:
+        varied = max(varied, m.minimum)
+    if m.maximum is not None:
+        varied = min(varied, m.maximum)
+    return varied
+
+
+def varied_rule(rule: str, random: Random, attempts: int = 5) -> str:
+    """`rule` with every numeric threshold redrawn; the rule itself if no redrawn one compiles.
+
+    `rule` is in canonical form (`CompiledRule.source`), as stored rules are.
+    """
+
+    def redraw(match: re.Match[str]) -> str:
+        name, low, high, op, value = match.groups()
+        m = measure(name)
+        if op is None:
+            low, high = sorted(varied_threshold(m, float(t), random) for t in (low, high))
+            return f"{name} between {wording.number(low)} and {wording.number(high)}"
+        return f"{name} {op} {wording.number(varied_threshold(m, float(value), random))}"
+
+    for _ in range(attempts):
+        try:
+            return compile_rule(_THRESHOLD.sub(redraw, rule)).source
+        except RuleError:
+            continue  # never written: another draw, or in the end the real rule
+    return rule
+
+
+def ruled_criteria(template: Template, pool: list[dict], count: int, random: Random) -> list[dict]:
+    """The template's criteria with `count` ruled ones, each a real rule with thresholds redrawn.
+
+    Criteria without a rule (needs review) stay as they are; ruled ones keep their place, text
+    and status with a redrawn rule; the rest are other real criteria from the pool (at most one
+    of each), added at the end.
+    """
+    criteria = [
+        {**values, "rule": varied_rule(values["rule"], random)} if values["rule"] else values
+        for values in template.criteria
+    ]
+    missing = count - sum(1 for values in criteria if values["rule"])
+    end = max((values["position"] for values in criteria), default=0)
+    drawn = random.sample(pool, min(max(missing, 0), len(pool)))
+    for offset, values in enumerate(drawn, start=1):
+        criteria.append(
+            {
+                **values,
+                "position": end + offset,
+                "rule": varied_rule(values["rule"], random),
+                "rule_note": "",
+                "review_status": Criterion.ReviewStatus.AUTO,
+                "parent": None,
+            }
+        )
+    return criteria
+
+
+def clone_registry(
+    templates: list[Template],
+    count: int,
+    chunk: int = 500,
+    rules_per_trial: int | None = None,
+    seed: int = RULE_SEED,
+) -> None:
+    """`count` trials cycling through the templates, written with bulk_create in chunks.
+
+    With `rules_per_trial`, each trial's rules are drawn by `ruled_criteria` (compiling each).
+    """
+    pool = rule_pool(templates) if rules_per_trial else []
     for start in range(0, count, chunk):
         with transaction.atomic():
             numbers = range(start, min(start + chunk, count))
@@ -221,14 +333,18 @@ def clone_registry(templates: list[Template], count: int, chunk: int = 500) -> N
             rows, parents = [], []
             for number, trial in zip(numbers, trials, strict=True):
                 template = templates[number % len(templates)]
+                criteria = template.criteria
+                if rules_per_trial:
+                    random = Random(f"{seed}:{number}")
+                    criteria = ruled_criteria(template, pool, rules_per_trial, random)
                 made = [
                     Criterion(trial_id=trial.pk, **{**values, "parent": None})
-                    for values in template.criteria
+                    for values in criteria
                 ]
                 rows.extend(made)
                 parents.extend(
                     (criterion, made[values["parent"]])
-                    for criterion, values in zip(made, template.criteria, strict=True)
+                    for criterion, values in zip(made, criteria, strict=True)
                     if values["parent"] is not None
                 )
             Criterion.objects.bulk_create(rows)
@@ -316,6 +432,8 @@ def measure_screening(repeat: int) -> dict[str, object]:
         "trials": Trial.objects.count(),
         "criteria": Criterion.objects.count(),
         "ruled": Criterion.objects.exclude(rule="").count(),
+        # The engine judges each distinct text once per screening, whichever trials hold it.
+        "distinct_rules": Criterion.objects.exclude(rule="").values("rule").distinct().count(),
     }
     load_repeat = max(2, repeat // 2)
 
@@ -489,6 +607,7 @@ def run(
     with_import: bool,
     progress: Callable[[str], None],
     profile: Callable[[str], None] | None = None,
+    rules_per_trial: int | None = None,
 ) -> dict[int, dict[str, object]]:
     """The whole benchmark; the registry is left empty."""
     # DEBUG would keep every query in memory and slow each one down: measure as production runs.
@@ -507,7 +626,7 @@ def run(
             clear_registry()
             progress(f"{size:,} trials: cloning the curated criteria with bulk_create")
             started = time.perf_counter()
-            clone_registry(templates, size)
+            clone_registry(templates, size, rules_per_trial=rules_per_trial)
             figures["clone_seconds"] = time.perf_counter() - started
             progress(f"{size:,} trials: timing the catalogue, the engine and the requests")
             figures.update(measure_screening(repeat))
