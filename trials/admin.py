@@ -9,9 +9,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -33,7 +35,7 @@ from trials.admin_history import recent_rule_changes
 from trials.admin_test_patients import PatientCheck, trial_patients_check
 from trials.admin_views import rule_preview_view, vocabulary_view
 from trials.models import Criterion, TestPatient, Trial
-from trials.reparse import trial_reparse
+from trials.reparse import REPARSE_REASON, trial_reparse
 
 admin.site.site_header = "Prescreen curation"
 admin.site.site_title = "Prescreen curation"
@@ -63,6 +65,8 @@ MORE_FACTS = (
     "imported_at",
 )
 ELIGIBILITY_FIELDS = ("criteria_incomplete", "eligibility_text")
+# A re-parse of many trials can change hundreds of criteria: the page lists this many.
+REPARSE_DETAILS = 100
 
 
 def is_staff(request: HttpRequest) -> bool:
@@ -77,6 +81,34 @@ class StaffMayRead:
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_staff(request)
+
+
+def on_history_form(request: HttpRequest) -> bool:
+    """Whether this is simple-history's page of one old version (the revert page)."""
+    match = request.resolver_match
+    return bool(match and match.url_name and match.url_name.endswith("_simple_history"))
+
+
+class CuratorsRevert:
+    """Reverting from the history takes change permission; other staff see old versions only.
+
+    simple-history asks only for view permission on its revert page, and StaffMayRead gives
+    that to every staff member, so without this any of them could post a revert.
+    """
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        # Any method but a look saves: simple-history treats every POST as a revert.
+        if request.method not in ("GET", "HEAD") and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if on_history_form(request) and not self.has_change_permission(request, obj):
+            # As Django's change page does for readers: every field shown, none editable.
+            return flatten_fieldsets(self.get_fieldsets(request, obj))
+        return super().get_readonly_fields(request, obj)
 
 
 class CriterionInline(StaffMayRead, admin.TabularInline):
@@ -208,7 +240,7 @@ def report_failures(request: HttpRequest, checks: list[PatientCheck]) -> None:
 
 
 @admin.register(Trial)
-class TrialAdmin(StaffMayRead, SimpleHistoryAdmin):
+class TrialAdmin(StaffMayRead, CuratorsRevert, SimpleHistoryAdmin):
     form = TrialForm
     list_display = [
         "nct_id",
@@ -374,10 +406,22 @@ class TrialAdmin(StaffMayRead, SimpleHistoryAdmin):
         permissions=["change"],
     )
     def reparse_criteria(self, request: HttpRequest, queryset: QuerySet[Trial]) -> None:
+        details: list[str] = []
         for trial in queryset.order_by("nct_id"):
             report = trial_reparse(trial=trial)
             level = messages.WARNING if report.failing_patients else messages.SUCCESS
             self.message_user(request, str(report), level)
+            details.extend(report.details())
+        for line in details[:REPARSE_DETAILS]:
+            self.message_user(request, line, messages.INFO)
+        unlisted = len(details) - REPARSE_DETAILS
+        if unlisted > 0:
+            self.message_user(
+                request,
+                f"{unlisted} more criteria changed; each criterion's history shows its "
+                f"changes (reason “{REPARSE_REASON}”).",
+                messages.INFO,
+            )
 
     @admin.action(
         description="Clear “criteria changed in the registry” (I have checked them)",
@@ -400,7 +444,7 @@ class CriterionHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(StaffMayRead, SimpleHistoryAdmin):
+class CriterionAdmin(StaffMayRead, CuratorsRevert, SimpleHistoryAdmin):
     form = CriterionPageForm
     list_display = ["trial", "position", "kind", "review_status", "rule"]
     list_display_links = ["position"]
@@ -444,6 +488,17 @@ class CriterionAdmin(StaffMayRead, SimpleHistoryAdmin):
             self.model, historical_record, max_displayed_delta_change_chars=600
         )
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        # A reader saves nothing: the box about saving and the lock's version are only noise.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "version"]})
+            for name, options in fieldsets
+            if SAVE_ANYWAY not in options["fields"]
+        ]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -459,10 +514,12 @@ class CriterionAdmin(StaffMayRead, SimpleHistoryAdmin):
         return vocabulary_link()
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
-        if obj is not None and request.resolver_match.url_name.endswith("_simple_history"):
+        if obj is not None and on_history_form(request):
             # A revert starts from the criterion as it is now: the lock compares against the
-            # current version, not the old one being restored.
-            obj.version = Criterion.objects.values_list("version", flat=True).get(pk=obj.pk)
+            # current version, not the old one being restored. A criterion a re-import removed
+            # keeps its history; the form then refuses to bring it back.
+            now = Criterion.objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+            obj.version = obj.version if now is None else now
         return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Criterion, form: Any, change: bool) -> None:

@@ -6,8 +6,8 @@ for the rest of the request), and with the version the curator opened:
 * nothing changed since they opened it: nothing to check, nothing written;
 * someone saved it in between and the curator changed it too: refused, showing the other
   person's rule; the curator's text stays in the form and a second save replaces theirs;
-* otherwise the rule must compile, and a changed rule or kind marks the criterion "edited"
-  unless the curator chose a review status in the same save.
+* otherwise the rule must compile, and a changed rule, kind or note marks the criterion
+  "edited" unless the curator chose a review status in the same save.
 """
 
 import json
@@ -102,6 +102,21 @@ class RuleWidget(forms.Textarea):
         return render_to_string(RULE_FIELD_TEMPLATE, context)
 
 
+def note_text(text: str) -> str:
+    """A note as stored: plain line breaks, no surrounding space."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+class NoteField(forms.CharField):
+    """A note box; browsers send its line breaks as CRLF, which is no change to the note."""
+
+    def to_python(self, value: Any) -> str:
+        return note_text(super().to_python(value))
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return super().has_changed(note_text(initial or ""), data)
+
+
 class CriterionForm(forms.ModelForm):
     class Meta:
         model = Criterion
@@ -111,14 +126,18 @@ class CriterionForm(forms.ModelForm):
             "rule_note": forms.Textarea(attrs={"rows": 3, "cols": 28}),
             "version": forms.HiddenInput(),
         }
+        field_classes = {"rule_note": NoteField}
         labels = {"rule_note": "Curator note"}
         help_texts = {
             "rule": "The criterion in the rule language, e.g. fvc_percent >= 70. "
             "Leave it empty when only a clinician can judge the criterion.",
-            "rule_note": "What the rule leaves out, or why there is no rule. "
-            "Clinicians see it beside the criterion.",
-            "review_status": "Changing the rule marks the criterion “edited”; choose "
-            "“reviewed” once a second pair of eyes has checked it.",
+            "rule_note": "What the rule leaves out, or why there is no rule. Clinicians see "
+            "it on the screening page only while the criterion has a rule and is “needs "
+            "review”: the criterion is then theirs to judge, beside the rule's finding. "
+            "Otherwise only curators see it.",
+            "review_status": "Changing the rule, kind or note marks the criterion “edited”, "
+            "and a re-parse then leaves it alone; choose “reviewed” once a second pair of "
+            "eyes has checked it.",
         }
 
     def __init__(self, *args: Any, in_formset: bool = False, **kwargs: Any) -> None:
@@ -157,11 +176,12 @@ class CriterionForm(forms.ModelForm):
         if stale:
             self._refuse_stale()
         self._check_rule(cleaned)
-        # Compared once canonical, so retyping a rule in another spelling is no edit.
-        rewritten = any(
-            cleaned.get(name, getattr(self.current, name)) != getattr(self.current, name)
-            for name in ("rule", "kind")
-        )
+        # Compared once canonical, so retyping a rule in another spelling is no edit. A new
+        # note is an edit like a new rule: left "auto" or "needs review", a re-parse would put
+        # the parser's note back over it.
+        stored = {name: getattr(self.current, name) for name in ("rule", "kind", "rule_note")}
+        stored["rule_note"] = note_text(stored["rule_note"])
+        rewritten = any(cleaned.get(name, was) != was for name, was in stored.items())
         if rewritten and "review_status" not in touched:
             cleaned["review_status"] = Criterion.ReviewStatus.EDITED
         return cleaned

@@ -1,8 +1,9 @@
 """Running the criteria parser again over stored criteria, keeping what curators wrote.
 
 Each criterion is re-parsed from its own text and kind, so a kind a curator corrected is used.
-Edited and reviewed criteria are left alone unless `force` is given; every change goes through
-`save()`, so the history keeps the rule it replaced.
+Edited and reviewed criteria (rule, note and all) are left alone unless `force` is given; every
+change goes through `save()`, so the history keeps what it replaced, and the report lists each
+change.
 """
 
 from dataclasses import dataclass
@@ -11,9 +12,49 @@ from django.db import connection, transaction
 
 from trials.admin_test_patients import failing_names, trial_patients_check
 from trials.importing import parsed_fields
-from trials.models import Trial, registry_changed
+from trials.models import Criterion, Trial, registry_changed
 
 REPARSE_REASON = "Re-parsed"
+SHOWN_CHARS = 200  # of a rule or note in a report line; the history keeps them whole
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionChange:
+    """What a re-parse did to one criterion, as (field, before, after) for each field."""
+
+    position: int
+    fields: tuple[tuple[str, str, str], ...]
+    overwritten: bool = False  # a curated criterion replaced by the parser's reading
+
+    def __str__(self) -> str:
+        how = ", ".join(
+            f"{name} {_quoted(old)} -> {_quoted(new)}" for name, old, new in self.fields
+        )
+        whose = " (curated, overwritten)" if self.overwritten else ""
+        return f"criterion {self.position}{whose}: {how}"
+
+
+def _quoted(text: str) -> str:
+    shown = text if len(text) <= SHOWN_CHARS else f"{text[: SHOWN_CHARS - 1]}…"
+    return f"'{shown}'"
+
+
+def criterion_change(criterion: Criterion, parsed: tuple[str, str, str]) -> CriterionChange:
+    names = ("rule", "note", "status")
+    stored = (criterion.rule, criterion.rule_note, criterion.review_status)
+    fields = tuple(
+        (name, *_readable(name, old, new))
+        for name, old, new in zip(names, stored, parsed, strict=True)
+        if old != new
+    )
+    return CriterionChange(criterion.position, fields, overwritten=criterion.is_curated)
+
+
+def _readable(name: str, old: str, new: str) -> tuple[str, str]:
+    if name != "status":
+        return old, new
+    # The words the issue and the curators use ("needs review"), not the stored codes.
+    return old.replace("_", " "), new.replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +64,11 @@ class ReparseReport:
     kept: int = 0  # curated criteria left as the curators wrote them
     overwritten: int = 0  # curated criteria replaced by the parser's reading (force only)
     failing_patients: tuple[str, ...] = ()
+    changes: tuple[CriterionChange, ...] = ()  # every criterion changed, in order
+
+    def details(self) -> list[str]:
+        """A line for each criterion changed, naming the trial, e.g. for the admin."""
+        return [f"{self.nct_id} {change}" for change in self.changes]
 
     def __str__(self) -> str:
         parts = [f"{_count(self.changed, 'rule')} changed"]
@@ -42,23 +88,28 @@ def _count(n: int, noun: str) -> str:
 
 @transaction.atomic
 def trial_reparse(*, trial: Trial, force: bool = False) -> ReparseReport:
-    changed = kept = overwritten = 0
+    kept = 0
+    changes: list[CriterionChange] = []
     # Queue for the registry version before locking the criteria (see registry_changed).
     registry_changed(connection.alias)
     for criterion in trial.criteria.select_for_update().order_by("position"):
-        curated = criterion.is_curated
-        if curated and not force:
+        if criterion.is_curated and not force:
             kept += 1
             continue
         fields = parsed_fields(criterion.text, criterion.kind)
         if (criterion.rule, criterion.rule_note, criterion.review_status) == fields:
             continue
+        changes.append(criterion_change(criterion, fields))
         criterion.rule, criterion.rule_note, criterion.review_status = fields
         criterion._change_reason = REPARSE_REASON  # shown in the criterion's history
         criterion.save()
-        if curated:
-            overwritten += 1
-        else:
-            changed += 1
+    overwritten = sum(change.overwritten for change in changes)
     failing = failing_names(trial_patients_check(trial=trial))
-    return ReparseReport(trial.nct_id, changed, kept, overwritten, tuple(failing))
+    return ReparseReport(
+        trial.nct_id,
+        changed=len(changes) - overwritten,
+        kept=kept,
+        overwritten=overwritten,
+        failing_patients=tuple(failing),
+        changes=tuple(changes),
+    )

@@ -142,3 +142,16 @@ def test_a_curated_rule_whose_text_left_the_registry_stays_in_its_history(curato
 
 def inline_forms(page):
     return page.context["inline_admin_formsets"][0].formset.forms
+
+
+def test_an_old_version_of_a_removed_criterion_opens_but_is_not_restored(curator, trial, fvc):
+    record = fvc.history.first()
+    criterion_id = fvc.pk
+    fvc.delete()  # as a re-import does when the registry drops the criterion
+    revert_url = reverse("admin:trials_criterion_simple_history", args=[criterion_id, record.pk])
+    page = curator.get(revert_url)
+    assert page.status_code == 200
+    refused = curator.post(revert_url, {**form_data(page), "_save": "Revert"})
+    assert refused.status_code == 200
+    assert "This criterion was removed" in str(refused.context["errors"])
+    assert not Criterion.objects.filter(pk=criterion_id).exists()

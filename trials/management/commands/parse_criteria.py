@@ -7,8 +7,9 @@ from trials.reparse import ReparseReport, trial_reparse
 
 class Command(BaseCommand):
     help = (
-        "Run the criteria parser again over the stored criteria. Rules a curator edited or "
-        "reviewed are kept unless --force is given; the history keeps every replaced rule."
+        "Run the criteria parser again over the stored criteria, printing each criterion it "
+        "changes. Criteria a curator edited or reviewed (rule and note) are kept unless --force "
+        "is given; the history keeps every replaced rule and note."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Also replace rules curators edited or reviewed with the parser's reading.",
+            help="Also replace criteria curators edited or reviewed (rule, note and status) "
+            "with the parser's reading.",
         )
 
     def handle(self, *args, **options) -> None:
@@ -33,6 +35,8 @@ class Command(BaseCommand):
         for trial in trials:
             report = trial_reparse(trial=trial, force=options["force"])
             self.stdout.write(str(report))
+            for change in report.changes:
+                self.stdout.write(f"  {change}")
             reports.append(report)
         self.stdout.write(total(reports))
 
