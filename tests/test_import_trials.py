@@ -4,6 +4,8 @@ import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import study_json
 from trials.models import Criterion, Trial
@@ -256,3 +258,23 @@ def test_a_changed_trials_criteria_move_on_their_version_and_time_with_a_history
     assert after.updated_at > before.updated_at
     latest = after.history.first()
     assert (latest.history_type, latest.history_change_reason, latest.version) == ("~", None, 2)
+
+
+def history_reads_for_notes(queries) -> int:
+    # The one query that looks for curators' notes on criteria needing review.
+    return sum(
+        query["sql"].startswith("SELECT") and "history_user_id" in query["sql"] for query in queries
+    )
+
+
+def test_a_re_import_looks_for_curators_notes_once_per_trial_and_only_then(tmp_path):
+    criteria = "Inclusion Criteria:\n\n* Able to give consent\n* Able to swallow"
+    write_json(tmp_path / "study.json", study_json(criteria=criteria))
+    with CaptureQueriesContext(connection) as first:
+        run_import(tmp_path / "study.json")
+    statuses = set(Criterion.objects.values_list("review_status", flat=True))
+    assert statuses == {Criterion.ReviewStatus.NEEDS_REVIEW}
+    write_json(tmp_path / "study.json", study_json(criteria=f"{criteria}\n* FVC ≥ 60%"))
+    with CaptureQueriesContext(connection) as again:
+        run_import(tmp_path / "study.json")
+    assert (history_reads_for_notes(first), history_reads_for_notes(again)) == (0, 1)

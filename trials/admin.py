@@ -402,7 +402,7 @@ class TrialAdmin(StaffMayRead, CuratorsRevert, SimpleHistoryAdmin):
     # Actions
 
     @admin.action(
-        description="Re-parse criteria (rules curators edited or reviewed are kept)",
+        description="Re-parse criteria (what curators wrote is kept)",
         permissions=["change"],
     )
     def reparse_criteria(self, request: HttpRequest, queryset: QuerySet[Trial]) -> None:

@@ -7,7 +7,8 @@ for the rest of the request), and with the version the curator opened:
 * someone saved it in between and the curator changed it too: refused, showing the other
   person's rule; the curator's text stays in the form and a second save replaces theirs;
 * otherwise the rule must compile, and a changed rule, kind or note marks the criterion
-  "edited" unless the curator chose a review status in the same save.
+  "edited" unless the curator chose a review status in the same save; a changed note alone
+  leaves a criterion needing review as it is (see `status_after_edit`).
 """
 
 import json
@@ -102,6 +103,18 @@ class RuleWidget(forms.Textarea):
         return render_to_string(RULE_FIELD_TEMPLATE, context)
 
 
+def status_after_edit(changed: set[str], status: str) -> str:
+    """The review status a curator's change leaves when they chose none themselves.
+
+    A new rule or kind is the curator's reading: "edited". A new note alone on a criterion
+    needing review is not: "edited" would let a partial rule decide alone, and hide the note
+    from clinicians. A re-parse or re-import keeps that note all the same (noted_for_review).
+    """
+    if changed == {"rule_note"} and status == Criterion.ReviewStatus.NEEDS_REVIEW:
+        return Criterion.ReviewStatus.NEEDS_REVIEW
+    return Criterion.ReviewStatus.EDITED
+
+
 def note_text(text: str) -> str:
     """A note as stored: plain line breaks, no surrounding space."""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -136,8 +149,9 @@ class CriterionForm(forms.ModelForm):
             "review”: the criterion is then theirs to judge, beside the rule's finding. "
             "Otherwise only curators see it.",
             "review_status": "Changing the rule, kind or note marks the criterion “edited”, "
-            "and a re-parse then leaves it alone; choose “reviewed” once a second pair of "
-            "eyes has checked it.",
+            "and a re-parse then leaves it alone; a criterion that needs review keeps that "
+            "status when only its note changes (a re-parse keeps the note too). Choose "
+            "“reviewed” once a second pair of eyes has checked it.",
         }
 
     def __init__(self, *args: Any, in_formset: bool = False, **kwargs: Any) -> None:
@@ -176,14 +190,12 @@ class CriterionForm(forms.ModelForm):
         if stale:
             self._refuse_stale()
         self._check_rule(cleaned)
-        # Compared once canonical, so retyping a rule in another spelling is no edit. A new
-        # note is an edit like a new rule: left "auto" or "needs review", a re-parse would put
-        # the parser's note back over it.
+        # Compared once canonical, so retyping a rule in another spelling is no edit.
         stored = {name: getattr(self.current, name) for name in ("rule", "kind", "rule_note")}
         stored["rule_note"] = note_text(stored["rule_note"])
-        rewritten = any(cleaned.get(name, was) != was for name, was in stored.items())
+        rewritten = {name for name, was in stored.items() if cleaned.get(name, was) != was}
         if rewritten and "review_status" not in touched:
-            cleaned["review_status"] = Criterion.ReviewStatus.EDITED
+            cleaned["review_status"] = status_after_edit(rewritten, self.current.review_status)
         return cleaned
 
     def has_changed(self) -> bool:

@@ -63,6 +63,11 @@ class Curation:
 
 
 CURATED_STATUSES = frozenset({Criterion.ReviewStatus.EDITED, Criterion.ReviewStatus.REVIEWED})
+# What a criterion says, as curators change it: the history rows compared for a person's change.
+CURATION_FIELDS = ("kind", "rule", "rule_note", "review_status")
+# The admin's re-parse action writes history rows naming the curator who ran it, with this
+# reason; the parser wrote what they hold.
+REPARSE_REASON = "Re-parsed"
 
 
 def _fitted(section: str) -> str:
@@ -229,6 +234,38 @@ def _checked_kind(curation: Curation, registry_kind: str) -> Curation:
     return Curation(registry_kind, curation.rule, note, Criterion.ReviewStatus.NEEDS_REVIEW)
 
 
+def noted_for_review(criteria: Iterable[Criterion]) -> set[int]:
+    """The ids of the "needs review" criteria among these that say what a person last wrote.
+
+    A curator who changes only the note of a criterion needing review leaves it "needs review",
+    so that a partial rule never decides alone (see CriterionForm); what they wrote must outlive
+    a re-parse or re-import all the same. The history tells: the latest row that changed what the
+    criterion says has a user. Imports and `parse_criteria` write rows without a user; rows the
+    re-parse action writes name whoever ran it, but hold the parser's words. One query.
+    """
+    waiting = [
+        criterion.pk
+        for criterion in criteria
+        if criterion.review_status == Criterion.ReviewStatus.NEEDS_REVIEW
+    ]
+    if not waiting:
+        return set()
+    rows = (
+        Criterion.history.filter(id__in=waiting)
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", *CURATION_FIELDS, "history_user_id", "history_change_reason")
+    )
+    said: dict[int, tuple[str, ...]] = {}
+    by_person: dict[int, bool] = {}
+    for criterion_id, *fields, user_id, reason in rows:
+        # A row repeating what the criterion said (an import carrying it on, a save with no
+        # change) changes nothing: the last row that did tells whose words these are.
+        if said.get(criterion_id) != tuple(fields):
+            said[criterion_id] = tuple(fields)
+            by_person[criterion_id] = user_id is not None and reason != REPARSE_REASON
+    return {criterion_id for criterion_id, person in by_person.items() if person}
+
+
 def _depths(drafts: Sequence[DraftCriterion]) -> list[int]:
     depths: list[int] = []
     for draft in drafts:
@@ -268,9 +305,12 @@ def _carried_on(
     position: int,
     parent: Criterion | None,
     now: datetime,
+    *,
+    curated: bool,
 ) -> Criterion:
+    """The stored criterion moved to its new place; the parser's reading unless `curated`."""
     criterion.position, criterion.parent, criterion.section = position, parent, draft.section
-    if not criterion.is_curated:
+    if not curated:
         criterion.rule, criterion.rule_note = draft.rule, draft.rule_note
         criterion.kind, criterion.review_status = draft.kind, draft.review_status
     elif registry_moved(criterion.kind, criterion.pk, draft.kind):
@@ -347,6 +387,8 @@ def replace_criteria(
     now = timezone.now()
     stored = [] if first else list(trial.criteria.select_for_update().order_by("position"))
     matches = matched_criteria(drafts, stored)
+    carried_on = [criterion for criterion in matches if criterion is not None]
+    curated = {c.pk for c in carried_on if c.is_curated} | noted_for_review(carried_on)
     restore = (
         _restored(drafts, trial.nct_id) if not first and None in matches else [None] * len(drafts)
     )
@@ -368,7 +410,9 @@ def replace_criteria(
                 created.append(saved[index])
             else:
                 before = (match.kind, match.parent_id)
-                saved[index] = _carried_on(match, draft, index + 1, parent, now)
+                saved[index] = _carried_on(
+                    match, draft, index + 1, parent, now, curated=match.pk in curated
+                )
                 moved = moved or before != (match.kind, match.parent_id)
                 carried.append(saved[index])
         _write_wave(created, carried, history)

@@ -1,9 +1,9 @@
 """Running the criteria parser again over stored criteria, keeping what curators wrote.
 
 Each criterion is re-parsed from its own text and kind, so a kind a curator corrected is used.
-Edited and reviewed criteria (rule, note and all) are left alone unless `force` is given; every
-change goes through `save()`, so the history keeps what it replaced, and the report lists each
-change.
+Edited and reviewed criteria (rule, note and all), and criteria needing review whose note a
+curator wrote, are left alone unless `force` is given; every change goes through `save()`, so the
+history keeps what it replaced, and the report lists each change.
 """
 
 from dataclasses import dataclass
@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from trials.admin_test_patients import failing_names, trial_patients_check
-from trials.importing import parsed_fields
+from trials.importing import REPARSE_REASON, noted_for_review, parsed_fields
 from trials.models import Criterion, Trial, registry_changed
 
-REPARSE_REASON = "Re-parsed"
 SHOWN_CHARS = 200  # of a rule or note in a report line; the history keeps them whole
 
 
@@ -39,7 +38,9 @@ def _quoted(text: str) -> str:
     return f"'{shown}'"
 
 
-def criterion_change(criterion: Criterion, parsed: tuple[str, str, str]) -> CriterionChange:
+def criterion_change(
+    criterion: Criterion, parsed: tuple[str, str, str], *, curated: bool
+) -> CriterionChange:
     names = ("rule", "note", "status")
     stored = (criterion.rule, criterion.rule_note, criterion.review_status)
     fields = tuple(
@@ -47,7 +48,7 @@ def criterion_change(criterion: Criterion, parsed: tuple[str, str, str]) -> Crit
         for name, old, new in zip(names, stored, parsed, strict=True)
         if old != new
     )
-    return CriterionChange(criterion.position, fields, overwritten=criterion.is_curated)
+    return CriterionChange(criterion.position, fields, overwritten=curated)
 
 
 def _readable(name: str, old: str, new: str) -> tuple[str, str]:
@@ -92,14 +93,17 @@ def trial_reparse(*, trial: Trial, force: bool = False) -> ReparseReport:
     changes: list[CriterionChange] = []
     # Queue for the registry version before locking the criteria (see registry_changed).
     registry_changed(connection.alias)
-    for criterion in trial.criteria.select_for_update().order_by("position"):
-        if criterion.is_curated and not force:
+    criteria = list(trial.criteria.select_for_update().order_by("position"))
+    noted = noted_for_review(criteria)
+    for criterion in criteria:
+        curated = criterion.is_curated or criterion.pk in noted
+        if curated and not force:
             kept += 1
             continue
         fields = parsed_fields(criterion.text, criterion.kind)
         if (criterion.rule, criterion.rule_note, criterion.review_status) == fields:
             continue
-        changes.append(criterion_change(criterion, fields))
+        changes.append(criterion_change(criterion, fields, curated=curated))
         criterion.rule, criterion.rule_note, criterion.review_status = fields
         criterion._change_reason = REPARSE_REASON  # shown in the criterion's history
         criterion.save()

@@ -1,5 +1,5 @@
-"""A curator's note is their work like a rule: changing it marks the criterion edited, so a
-re-parse keeps it."""
+"""A curator's note is their work like a rule: a re-parse keeps it. Changing it marks the
+criterion edited, unless the criterion needs review (test_notes_on_criteria_needing_review)."""
 
 import pytest
 from django.urls import reverse
@@ -40,7 +40,7 @@ def note_field(trial: Trial, criterion: Criterion) -> str:
     return f"{row(trial, criterion)}-rule_note"
 
 
-@pytest.mark.parametrize("status", ["needs_review", "auto"])
+@pytest.mark.parametrize("status", ["auto", "reviewed"])
 def test_a_changed_note_marks_the_criterion_edited(curator, trial, fvc, status):
     Criterion.objects.filter(pk=fvc.pk).update(review_status=status)
     edit_trial(curator, trial, **{note_field(trial, fvc): CURATOR_NOTE})
@@ -48,10 +48,10 @@ def test_a_changed_note_marks_the_criterion_edited(curator, trial, fvc, status):
     assert (fvc.rule_note, fvc.review_status) == (CURATOR_NOTE, "edited")
 
 
-def test_a_note_changed_on_the_criterion_page_marks_it_edited(curator, consent):
+def test_a_note_changed_on_the_criterion_page_leaves_it_needing_review(curator, consent):
     edit_criterion(curator, consent, rule_note=CURATOR_NOTE)
     consent.refresh_from_db()
-    assert (consent.rule_note, consent.review_status) == (CURATOR_NOTE, "edited")
+    assert (consent.rule_note, consent.review_status) == (CURATOR_NOTE, "needs_review")
 
 
 def test_a_note_changed_with_reviewed_chosen_stays_reviewed(curator, trial, fvc):
@@ -88,7 +88,7 @@ def test_the_reparse_action_keeps_a_note_a_curator_wrote(curator, trial, consent
         follow=True,
     )
     consent.refresh_from_db()
-    assert (consent.rule_note, consent.review_status) == (CURATOR_NOTE, "edited")
+    assert (consent.rule_note, consent.review_status) == (CURATOR_NOTE, "needs_review")
     assert messages_shown(page)[-1] == "NCT00000701: 0 rules changed, 1 curated rule kept"
 
 

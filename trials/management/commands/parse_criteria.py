@@ -8,8 +8,9 @@ from trials.reparse import ReparseReport, trial_reparse
 class Command(BaseCommand):
     help = (
         "Run the criteria parser again over the stored criteria, printing each criterion it "
-        "changes. Criteria a curator edited or reviewed (rule and note) are kept unless --force "
-        "is given; the history keeps every replaced rule and note."
+        "changes. Criteria a curator edited or reviewed (rule and note), and criteria needing "
+        "review whose note a curator wrote, are kept unless --force is given; the history "
+        "keeps every replaced rule and note."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,8 +26,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Also replace criteria curators edited or reviewed (rule, note and status) "
-            "with the parser's reading.",
+            help="Also replace what curators wrote (rule, note and status) with the parser's "
+            "reading.",
         )
 
     def handle(self, *args, **options) -> None:
