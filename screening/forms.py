@@ -48,6 +48,18 @@ class FormReading:
     raw: dict[str, str | list[str]]  # what was typed, shown again as typed
     patient: Patient
     errors: dict[str, list[str]]  # field -> messages; those fields were ignored
+    items_answered: int = 0  # ALSFRS-R items given, of 12; the scores are used once all are
+
+    @property
+    def items_pending(self) -> str:
+        """Some ALSFRS-R items answered, not all: not an error, but not yet a total either."""
+        total = len(ALSFRS_R_ITEMS)
+        if not 0 < self.items_answered < total:
+            return ""
+        return (
+            f"{self.items_answered} of {total} items answered; "
+            f"the total is worked out when all {total} are."
+        )
 
     def ignored(self) -> list[tuple[Measure | None, list[str]]]:
         return [(MEASURES.get(name), messages) for name, messages in self.errors.items()]
@@ -76,7 +88,18 @@ class FieldView:
     measure: Measure
     value: str
     errors: list[str]
-    trials: int  # loaded trials whose rules depend on this measure
+    trials: int  # trials shown whose rules depend on this measure
+    asked: bool  # some loaded trial depends on it, shown or not: kept out of "more fields"
+    open_only: bool  # the trials shown are those open to enrolment
+
+    @property
+    def uses(self) -> str:
+        trials = "open trial" if self.open_only else "trial"
+        if not self.trials:
+            return f"No {trials} uses this"
+        if self.trials == 1:
+            return f"1 {trials} uses this"
+        return f"{self.trials} {trials}s use this"
 
     @property
     def widget(self) -> str:
@@ -144,18 +167,39 @@ def _read_screening_date(text: str, today: date, errors: dict[str, list[str]]) -
         return today
 
 
-def _read_items(values: list[str], errors: dict[str, list[str]]) -> list[int] | None:
-    answered = [value for value in values if value.strip()]
-    if not answered:
-        return None
-    if len(answered) != len(ALSFRS_R_ITEMS):
-        errors[ITEMS] = ["Answer all 12 ALSFRS-R items, or leave them all blank."]
-        return None
-    try:
-        return [int(value) for value in answered]
-    except ValueError:
-        errors[ITEMS] = ["Each ALSFRS-R item is a whole number from 0 to 4."]
-        return None
+def _read_items(
+    m: Measure, values: list[str], errors: dict[str, list[str]]
+) -> tuple[list[int] | None, int]:
+    """The 12 item scores, or None while some are blank; and how many are answered.
+
+    A part-filled set is what the page holds while someone is still answering, so it is
+    unknown, not an error; only a value no item can take, or too many values, is refused.
+    """
+    if len(values) > len(ALSFRS_R_ITEMS):
+        errors[ITEMS] = [f"There are {len(ALSFRS_R_ITEMS)} ALSFRS-R items; got {len(values)}."]
+        return None, 0
+    scores: list[int] = []
+    refused: list[str] = []
+    for item, value in zip(ALSFRS_R_ITEMS, values, strict=False):
+        if not value.strip():
+            continue
+        try:
+            score = int(value)
+        except ValueError:
+            score = None
+        # Checked here, not only by the engine, which reads a complete set only.
+        if score is None or not m.minimum <= score <= m.maximum:
+            refused.append(str(item.number))
+        else:
+            scores.append(score)
+    if refused:
+        which = f"item {refused[0]} is" if len(refused) == 1 else f"items {', '.join(refused)} are"
+        span = f"{m.minimum:g} to {m.maximum:g}"
+        errors[ITEMS] = [f"Each ALSFRS-R item is a whole number from {span}; {which} not."]
+        return None, 0
+    if len(scores) != len(ALSFRS_R_ITEMS):
+        return None, len(scores)
+    return scores, len(scores)
 
 
 def read_form(data: QueryDict | None, *, today: date) -> FormReading:
@@ -165,10 +209,11 @@ def read_form(data: QueryDict | None, *, today: date) -> FormReading:
     as_of = _read_screening_date(typed_date, today, errors)
     raw: dict[str, str | list[str]] = {AS_OF: _shown_again(typed_date)}
     values: dict[str, object] = {}
+    items_answered = 0
     for m in ENTERED:
         if m.type == MeasureType.SCORES:
             raw[m.name] = data.getlist(m.name)
-            value = _read_items(raw[m.name], errors)
+            value, items_answered = _read_items(m, raw[m.name], errors)
         else:
             typed = data.get(m.name, "")
             raw[m.name] = _shown_again(typed)
@@ -185,7 +230,9 @@ def read_form(data: QueryDict | None, *, today: date) -> FormReading:
     patient, problems = read_patient_lenient(values, as_of=as_of)
     for name, messages in problems.items():
         errors.setdefault(name, []).extend(_without_field_prefix(name, messages))
-    return FormReading(as_of=as_of, raw=raw, patient=patient, errors=errors)
+    return FormReading(
+        as_of=as_of, raw=raw, patient=patient, errors=errors, items_answered=items_answered
+    )
 
 
 def item_views(reading: FormReading) -> list[ItemView]:
@@ -203,7 +250,16 @@ def item_views(reading: FormReading) -> list[ItemView]:
     ]
 
 
-def section_views(reading: FormReading, usage: Mapping[str, int]) -> list[SectionView]:
+def section_views(
+    reading: FormReading,
+    usage: Mapping[str, int],
+    shown_usage: Mapping[str, int],
+    *,
+    open_only: bool,
+) -> list[SectionView]:
+    """The form's sections; `usage` counts every loaded trial and places the fields (so that
+    ticking "include trials not open to enrolment" moves none), `shown_usage` counts the trials
+    the results show, beside each field."""
     sections = []
     for section, legend in SECTION_LEGENDS.items():
         fields = [
@@ -211,13 +267,15 @@ def section_views(reading: FormReading, usage: Mapping[str, int]) -> list[Sectio
                 measure=m,
                 value=str(reading.raw.get(m.name, "")) if m.type != MeasureType.SCORES else "",
                 errors=reading.errors.get(m.name, []),
-                trials=usage.get(m.name, 0),
+                trials=shown_usage.get(m.name, 0),
+                asked=m.name in usage,
+                open_only=open_only,
             )
             for m in ENTERED
             if m.section == section
         ]
         # A field with a value or an error stays in view even if no trial asks for it.
-        shown = [f for f in fields if f.trials or f.value or f.errors or f.measure.name == ITEMS]
+        shown = [f for f in fields if f.asked or f.value or f.errors or f.measure.name == ITEMS]
         more = [f for f in fields if f not in shown]
         sections.append(SectionView(legend, section.value, shown, more))
     return sections

@@ -1,6 +1,7 @@
 """Screening results as the page shows them: grouped, near misses called out, next question."""
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,8 @@ GROUP_LABELS = {
     Verdict.INELIGIBLE: "Ineligible",
 }
 VERDICT_ORDER = {verdict: order for order, verdict in enumerate(GROUP_LABELS)}
+# Missing values are named in the form's order, and ties for "most useful next" go to the first.
+MEASURE_ORDER = {name: order for order, name in enumerate(MEASURES)}
 OUTCOME_LABELS = {
     Outcome.PASS: "Met",
     Outcome.FAIL: "Not met",
@@ -47,6 +50,9 @@ class TrialView:
     # An ineligible trial, or one not open to enrolment, shows only its verdict and deciding
     # criteria until its full list is asked for.
     expanded: bool = False
+    # The entered values that would settle its unknown criteria, in the form's order (worked out
+    # for "most useful next" anyway; the printed summary names them).
+    missing: tuple[Measure, ...] = ()
 
     @property
     def criteria(self) -> list[CriterionView]:
@@ -64,9 +70,30 @@ class TrialView:
         return [CriterionView(c, label) for c in self.result.criteria if c.outcome is failed]
 
     @property
+    def reasons(self) -> str:
+        """Why a trial that is not ruled out is not (yet) eligible, in a line: the printed
+        summary gives this instead of its criteria."""
+        result = self.result
+        if result.verdict == Verdict.ELIGIBLE:
+            return "Every criterion met or does not apply."
+        reasons = []
+        if self.missing:
+            reasons.append(f"Missing: {', '.join(m.label for m in self.missing)}.")
+        elif result.unknown:
+            reasons.append(f"{_criteria(result.unknown)} not settled by the values entered.")
+        if result.needs_review:
+            need = "needs" if result.needs_review == 1 else "need"
+            reasons.append(f"{_criteria(result.needs_review)} {need} clinician review.")
+        return " ".join(reasons)
+
+    @property
     def near_miss(self) -> CriterionView | None:
         deciding = self.deciding
         return deciding[0] if len(deciding) == 1 else None
+
+
+def _criteria(count: int) -> str:
+    return f"{count} criterion" if count == 1 else f"{count} criteria"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,29 +128,35 @@ def _window_first(view: TrialView) -> tuple[bool, date]:
     return (closes is None, closes or date.max)
 
 
-def next_question(results: list[TrialResult]) -> NextQuestion | None:
+def missing_inputs(result: TrialResult) -> tuple[str, ...]:
+    """The entered values that would settle a trial's unknown criteria, in the form's order."""
+    if result.verdict != Verdict.POSSIBLY_ELIGIBLE or not result.unknown:
+        return ()
+    missing = {
+        name
+        for criterion in result.criteria
+        if criterion.outcome == Outcome.UNKNOWN
+        for measure_name in criterion.missing
+        for name in entered_inputs(measure_name)
+    }
+    return tuple(sorted(missing, key=MEASURE_ORDER.__getitem__))
+
+
+def next_question(missing_by_trial: Iterable[tuple[str, ...]]) -> NextQuestion | None:
     """The one missing value that would settle the most trials not already ineligible."""
     counts: Counter[str] = Counter()
-    for result in results:
-        if result.verdict == Verdict.INELIGIBLE:
-            continue
-        missing = {
-            name
-            for criterion in result.criteria
-            if criterion.outcome == Outcome.UNKNOWN
-            for measure_name in criterion.missing
-            for name in entered_inputs(measure_name)
-        }
+    for missing in missing_by_trial:
         counts.update(missing)
     if not counts:
         return None
-    order = list(MEASURES)
-    name = max(counts, key=lambda n: (counts[n], -order.index(n)))
+    name = max(counts, key=lambda n: (counts[n], -MEASURE_ORDER[n]))
     return NextQuestion(MEASURES[name], counts[name])
 
 
-def trial_view(result: TrialResult, info: TrialInfo, *, expanded: bool = False) -> TrialView:
-    return TrialView(result, info, expanded)
+def trial_view(
+    result: TrialResult, info: TrialInfo, *, expanded: bool = False, missing: tuple[str, ...] = ()
+) -> TrialView:
+    return TrialView(result, info, expanded, tuple(MEASURES[name] for name in missing))
 
 
 def results_view(
@@ -132,13 +165,14 @@ def results_view(
     """The results grouped for the page; `expand` names a collapsed trial shown in full."""
     by_verdict: dict[Verdict, list[TrialView]] = {verdict: [] for verdict in GROUP_LABELS}
     closed: list[TrialView] = []
-    shown_results = []
+    missing_by_trial = []
     for result in results:
         info = catalogue.info[result.trial.nct_id]
         if not (info.is_open or show_closed):
             continue
-        shown_results.append(result)
-        view = trial_view(result, info, expanded=result.trial.nct_id == expand)
+        missing = missing_inputs(result)
+        missing_by_trial.append(missing)
+        view = trial_view(result, info, expanded=result.trial.nct_id == expand, missing=missing)
         if info.is_open:
             by_verdict[result.verdict].append(view)
         else:
@@ -149,4 +183,4 @@ def results_view(
     ]
     closed.sort(key=lambda view: (VERDICT_ORDER[view.result.verdict], _window_first(view)))
     closed_hidden = 0 if show_closed else catalogue.closed
-    return ResultsView(groups, closed, closed_hidden, next_question(shown_results))
+    return ResultsView(groups, closed, closed_hidden, next_question(missing_by_trial))

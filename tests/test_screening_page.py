@@ -120,12 +120,15 @@ def test_an_ineligible_trial_is_collapsed_to_its_near_miss(client, trials):
 
 
 def test_refused_alsfrs_r_items_mark_all_twelve_selects_invalid(client, trials):
-    items = ["4"] * 11  # one item short
-    html = client.post("/", {"alsfrs_r_items": [*items, ""]}).content.decode()
+    items = ["4"] * 11  # and one no item can score
+    html = client.post("/", {"alsfrs_r_items": [*items, "5"]}).content.decode()
     selects = re.findall(r'<select id="id_alsfrs_r_items_\d+"[^>]*>', html)
     assert len(selects) == 12
     assert all('aria-invalid="true"' in select for select in selects)
-    assert 'id="alsfrs_r_items-error">' in html
+    assert (
+        'id="alsfrs_r_items-error">Each ALSFRS-R item is a whole number from 0 to 4; '
+        "item 12 is not."
+    ) in html
 
 
 def test_alsfrs_r_items_left_blank_are_not_marked_invalid(client, trials):
@@ -225,24 +228,55 @@ def test_the_alsfrs_r_items_give_the_total_and_subscores(client, trials):
     )
 
 
-def test_some_items_without_the_others_is_an_error(client, trials):
-    response = client.post(
-        "/", {"alsfrs_r_items": ["4", "4", "", "", "", "", "", "", "", "", "", ""]}
-    )
-    assert response.context["reading"].errors["alsfrs_r_items"] == [
-        "Answer all 12 ALSFRS-R items, or leave them all blank."
+def test_items_still_being_answered_are_unknown_with_a_quiet_hint_not_an_error(client, trials):
+    items = ["4", "3", "", "4", "2", "", "", "", "1", "", "", ""]
+    response = client.post("/", {"alsfrs_r_items": items}, headers={"HX-Request": "true"})
+    reading = response.context["reading"]
+    assert reading.errors == {}
+    assert "alsfrs_r_items" not in reading.patient.entered
+    assert "alsfrs_r" not in reading.patient.facts
+    html = response.content.decode()
+    assert (
+        '<p class="computed" id="alsfrs-computed" hx-swap-oob="true">'
+        "5 of 12 items answered; the total is worked out when all 12 are.</p>"
+    ) in html
+    assert 'id="alsfrs_r_items-error" hx-swap-oob="true"></p>' in html
+    assert "ignored" not in html
+
+
+def test_items_still_being_answered_are_not_marked_invalid_on_the_full_page(client, trials):
+    items = ["4", "3", "", "", "", "", "", "", "", "", "", ""]
+    html = client.post("/", {"alsfrs_r_items": items}).content.decode()
+    selects = re.findall(r'<select id="id_alsfrs_r_items_\d+"[^>]*>', html)
+    assert len(selects) == 12
+    assert not any("aria-invalid" in select for select in selects)
+    assert "2 of 12 items answered" in html
+    assert 'class="notice notice-warning"' not in html
+
+
+def test_a_bad_item_among_items_still_being_answered_is_an_error(client, trials):
+    items = ["4", "seven", "", "", "", "", "", "", "", "", "", ""]
+    reading = client.post("/", {"alsfrs_r_items": items}).context["reading"]
+    assert reading.errors["alsfrs_r_items"] == [
+        "Each ALSFRS-R item is a whole number from 0 to 4; item 2 is not."
     ]
 
 
 def test_a_time_window_is_shown_and_closing_windows_come_first(client, trials):
-    late = TrialFactory(nct_id="NCT00000004", brief_title="Three-year window")
+    # Later by NCT ID than the 24-month window (NCT00000002) but closing sooner, and the
+    # catalogue lists trials by NCT ID: only a sort by date puts it first.
+    soon = TrialFactory(nct_id="NCT00000004", brief_title="One-year window")
     CriterionFactory(
-        trial=late, position=1, text="Onset within 36 months", rule="months_since_onset <= 36"
+        trial=soon, position=1, text="Onset within 12 months", rule="months_since_onset <= 12"
     )
     onset = timezone.localdate().replace(day=1).isoformat()
     response = client.post("/", {"symptom_onset": onset, "fvc_percent": "80"})
     eligible = trial_groups(response)["eligible"]
-    assert eligible[:2] == ["NCT00000002", "NCT00000004"]
+    # The FVC trial has no window, so it comes last.
+    assert eligible == ["NCT00000004", "NCT00000002", "NCT00000001"]
+    windows = [view.result.window_closes for view in response.context["results"].groups[0].trials]
+    assert windows[0] < windows[1]
+    assert windows[2] is None
     assert "Window closes" in response.content.decode()
 
 
@@ -272,3 +306,113 @@ def test_entered_text_comes_back_escaped(client, trials):
     html = client.post("/", {"gene_variants": "<script>alert(1)</script>"}).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def fragment_links_without_a_target(html: str) -> list[str]:
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    return [href for href in re.findall(r'href="#([^"]+)"', html) if href not in ids]
+
+
+def test_most_useful_next_links_to_the_alsfrs_r_items_when_it_suggests_them(client, trials):
+    for n in (6, 7):
+        subscore = TrialFactory(nct_id=f"NCT0000000{n}")
+        CriterionFactory(trial=subscore, position=1, text="Bulbar", rule="alsfrs_r_bulbar >= 9")
+    html = client.post("/", {"fvc_percent": "80"}).content.decode()
+    assert 'Most useful next: <a href="#id_alsfrs_r_items">ALSFRS-R item scores</a>' in html
+    assert '<details class="alsfrs-items" id="id_alsfrs_r_items">' in html
+    assert fragment_links_without_a_target(html) == []
+
+
+def test_every_ignored_value_links_to_its_field(client, trials):
+    data = {
+        "as_of": "soon",
+        "fvc_percent": "500",
+        "svc_percent": "500",  # a field behind "more fields"
+        "alsfrs_r_items": ["5"] * 12,
+    }
+    html = client.post("/", data).content.decode()
+    start = html.index('class="notice notice-warning"')
+    notice = html[start : html.index("</ul>", start)]
+    assert len(re.findall(r'href="#', notice)) == 4
+    assert fragment_links_without_a_target(html) == []
+
+
+def uses(html: str, name: str) -> str:
+    return re.search(rf'<span class="uses" id="uses-{name}"[^>]*>(.*?)</span>', html)[1]
+
+
+def test_the_count_beside_a_field_counts_the_trials_shown(client, trials):
+    # Only the closed trial (NCT00000003) asks about a gastrostomy.
+    response = client.get("/")
+    html = response.content.decode()
+    fields = {f.measure.name: f for s in response.context["sections"] for f in s.fields}
+    assert (fields["gastrostomy"].trials, fields["fvc_percent"].trials) == (0, 1)
+    assert uses(html, "gastrostomy") == "No open trial uses this"
+    assert uses(html, "fvc_percent") == "1 open trial uses this"
+
+    everything = client.post("/", {"show_closed": "on"})
+    html = everything.content.decode()
+    fields = {f.measure.name: f for s in everything.context["sections"] for f in s.fields}
+    assert fields["gastrostomy"].trials == 1
+    assert uses(html, "gastrostomy") == "1 trial uses this"
+
+
+def test_the_counts_beside_the_fields_follow_the_filter_in_a_live_update(client, trials):
+    live = client.post("/", {"show_closed": "on"}, headers={"HX-Request": "true"})
+    html = live.content.decode()
+    assert '<span class="uses" id="uses-gastrostomy" hx-swap-oob="true">1 trial uses this' in html
+    assert '<span class="uses" id="uses-alsfrs_r_items" hx-swap-oob="true">' in html
+    # Fields stay where they are: a field only a closed trial asks for is not "more".
+    for filtered in (live, client.post("/", {})):
+        [function] = [s for s in filtered.context["sections"] if s.slug == "patient"]
+        assert "gastrostomy" not in [f.measure.name for f in function.more]
+
+
+def test_the_open_trials_are_counted_once_per_catalogue_not_per_request(
+    client, trials, monkeypatch
+):
+    from screening import views
+
+    calls = []
+    counted = views.measure_usage
+    monkeypatch.setattr(views, "measure_usage", lambda specs: calls.append(1) or counted(specs))
+    client.get("/")
+    client.post("/", {"fvc_percent": "80"})
+    assert len(calls) == 1
+    TrialFactory(nct_id="NCT00000008")  # a new catalogue
+    client.get("/")
+    assert len(calls) == 2
+
+
+def trial_article(html: str, nct_id: str) -> str:
+    return re.search(rf'aria-labelledby="trial-{nct_id}">(.*?)</article>', html, re.S)[1]
+
+
+def test_the_printed_summary_gives_each_trial_its_reasons_not_its_criteria(client, trials):
+    fvc, onset, _ = trials
+    CriterionFactory(trial=onset, position=2, text="Able to swallow pills", rule="")
+    html = client.post("/", {"age": "50", "symptom_onset": "2010-01"}).content.decode()
+    assert '<p class="print-only print-reasons">Missing: FVC.</p>' in trial_article(
+        html, fvc.nct_id
+    )
+    eligible = client.post("/", {"fvc_percent": "80"}).content.decode()
+    assert '<p class="print-only print-reasons">Every criterion met or does not apply.</p>' in (
+        trial_article(eligible, fvc.nct_id)
+    )
+    review = client.post("/", {}).content.decode()
+    assert (
+        '<p class="print-only print-reasons">Missing: Symptom onset. '
+        "1 criterion needs clinician review.</p>"
+    ) in trial_article(review, onset.nct_id)
+
+
+def test_the_print_button_waits_for_javascript_and_without_it_the_page_says_how_to_print(
+    client, trials
+):
+    html = client.get("/").content.decode()
+    assert (
+        '<button type="button" class="secondary" data-print hidden>Print summary</button>' in html
+    )
+    assert (
+        '<noscript><span class="hint">To print a summary for the chart, use your browser\'s' in html
+    )

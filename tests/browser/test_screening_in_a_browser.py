@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -104,17 +105,60 @@ def test_without_javascript_an_ineligible_trial_opens_in_full_by_its_button(
     context.close()
 
 
+def tab_to(page: Page, target, limit: int = 60) -> int:
+    """Presses Tab until `target` has the focus; how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return presses
+    raise AssertionError(f"{limit} presses of Tab never reached {target}")
+
+
 def test_the_form_is_usable_by_keyboard_alone(live_server, page: Page, seed_trials):
     page.goto(live_server.url)
-    page.get_by_label("Screening date").focus()
-    page.keyboard.press("Tab")  # the "include closed trials" box
     page.keyboard.press("Tab")
-    expect(page.get_by_label("Age")).to_be_focused()
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Screening date")).to_be_focused()
+    page.keyboard.type("2026-11-22")
+    page.keyboard.press("Tab")
+    closed = page.get_by_label("Include trials not open to enrolment")
+    expect(closed).to_be_focused()
+    page.keyboard.press("Space")
+    expect(closed).to_be_checked()
+    expect(page.locator("#uses-age")).to_have_text("2 trials use this")
+    page.keyboard.press("Space")
+    expect(closed).not_to_be_checked()
+    expect(page.locator("#uses-age")).to_have_text("2 open trials use this")
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("spinbutton", name="Age")).to_be_focused()
     page.keyboard.type("60")
-    page.keyboard.press("Enter")  # submits the form
     expect(page.get_by_role("status")).to_contain_text("1 ineligible")
-    summary = page.locator("summary").filter(has_text="Adipose Derived")
-    summary.focus()
+    page.keyboard.press("Tab")
+    sex = page.get_by_label("Sex")
+    expect(sex).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(sex).to_have_value("female")
+
+    items = page.locator("summary").filter(has_text="Enter the 12 ALSFRS-R items")
+    tab_to(page, items)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    speech = page.locator("#id_alsfrs_r_items_1")
+    expect(speech).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(speech).to_have_value("4")
+    expect(page.locator("#alsfrs-computed")).to_have_text(
+        "1 of 12 items answered; the total is worked out when all 12 are."
+    )
+    expect(speech).not_to_have_attribute("aria-invalid", "true")
+
+    trial = page.locator("summary").filter(has_text="Adipose Derived")
+    tab_to(page, trial)
     expect(page.get_by_text("Registry maximum age: 55 years")).to_be_hidden()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Registry maximum age: 55 years")).to_be_visible()
@@ -129,3 +173,63 @@ def test_the_print_view_shows_the_summary_without_the_form(live_server, page: Pa
     expect(page.get_by_role("region", name="Values entered")).to_contain_text("65 % of predicted")
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.fixture
+def demo_trials():
+    """The demo's registry and hand-checked rules, as `make run` loads them: 6 trials open."""
+    call_command("import_trials", str(REGISTRY_DIR), stdout=io.StringIO())
+    apply_curation(read_curation(REGISTRY_DIR.parent / "curation.json"))
+
+
+def pdf_pages(pdf: bytes) -> int:
+    # Each page is a "/Type /Page" object; the page tree's root is "/Type /Pages".
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+def test_the_printed_summary_of_the_demo_fits_on_two_pages(live_server, page: Page, demo_trials):
+    page.goto(live_server.url)
+    for field, value in [
+        ("#id_age", "70"),
+        ("#id_fvc_percent", "65"),
+        ("#id_alsfrs_r", "38"),
+        ("#id_symptom_onset", "2025-03"),
+    ]:
+        page.locator(field).fill(value)
+    page.locator("#id_sex").select_option("male")
+    page.locator("#id_el_escorial").select_option("definite")
+    expect(page.get_by_role("status")).to_contain_text(
+        "5 possibly eligible, 1 ineligible (6 trials"
+    )
+
+    page.emulate_media(media="print")
+    printed = page.locator("#results")
+    expect(printed.get_by_role("region", name="Values entered")).to_contain_text("2025-03")
+    expect(printed.get_by_text("Missing: Diagnosis date.")).to_be_visible()
+    expect(printed.get_by_text("12 criteria need clinician review.")).to_be_visible()
+    expect(
+        printed.get_by_text("Fails only: Age 70 years, beyond the 65-year limit")
+    ).to_be_visible()
+    expect(printed.locator(".criteria-results").first).to_be_hidden()
+    pdf = page.pdf(format="A4")
+    assert pdf_pages(pdf) <= 2
+
+
+def test_the_print_button_is_there_only_when_it_can_print(
+    live_server, browser: Browser, seed_trials
+):
+    for javascript in (True, False):
+        context = browser.new_context(java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(live_server.url)
+        button = page.get_by_role("button", name="Print summary")
+        # Playwright's text search skips <noscript>, so the hint is found by its place.
+        hint = page.locator(".form-actions noscript .hint")
+        if javascript:
+            expect(button).to_be_visible()
+            expect(hint).to_be_hidden()
+        else:
+            expect(button).to_be_hidden()
+            expect(hint).to_be_visible()
+            expect(hint).to_contain_text("use your browser's Print command")
+        context.close()

@@ -181,3 +181,38 @@ def test_the_form_and_the_api_take_the_same_screening_dates(anonymous_visitor, t
         form = anonymous_visitor.post("/", {AS_OF: as_of}, headers=HX)
         assert api.status_code == 400, as_of
         assert form.context["reading"].errors.get(AS_OF), as_of
+
+
+@pytest.mark.parametrize("category", sorted(bad_values("alsfrs_r_items")))
+def test_a_bad_alsfrs_r_item_is_refused_even_while_the_others_are_blank(
+    anonymous_visitor, trials, category
+):
+    value = bad_values("alsfrs_r_items")[category]
+    items = ["4", "", value, *[""] * 9]
+
+    response = anonymous_visitor.post("/", {"alsfrs_r_items": items, "age": "50"}, headers=HX)
+
+    reading = response.context["reading"]
+    assert reading.errors["alsfrs_r_items"] == [
+        "Each ALSFRS-R item is a whole number from 0 to 4; item 3 is not."
+    ]
+    assert field_error(response.content.decode(), "alsfrs_r_items")
+    assert reading.patient.entered == {"age": 50}
+    assert_escaped(response.content.decode(), category)
+
+
+def test_more_alsfrs_r_items_than_the_scale_has_are_refused(anonymous_visitor, trials):
+    response = anonymous_visitor.post("/", {"alsfrs_r_items": ["4"] * 13}, headers=HX)
+    assert response.context["reading"].errors["alsfrs_r_items"] == [
+        "There are 12 ALSFRS-R items; got 13."
+    ]
+
+
+def test_alsfrs_r_items_still_being_answered_are_not_a_bad_value(anonymous_visitor, trials):
+    # Not an error: each select sends the form live, so a part-filled set is the usual state.
+    items = ["4", "3", "", "2", *[""] * 8]
+    response = anonymous_visitor.post("/", {"alsfrs_r_items": items}, headers=HX)
+    reading = response.context["reading"]
+    assert reading.errors == {}
+    assert field_error(response.content.decode(), "alsfrs_r_items") == ""
+    assert "alsfrs_r_items" not in reading.patient.entered
