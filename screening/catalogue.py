@@ -60,6 +60,8 @@ class Catalogue:
     usage: dict[str, int]
     # The trials open to enrolment, which the screening page shows unless asked for all.
     open_trials: tuple[TrialSpec, ...]
+    # The same count over the open trials only, for the page's default filter.
+    open_usage: dict[str, int]
 
     def select(self, nct_ids: set[str] | None) -> tuple[TrialSpec, ...]:
         if not nct_ids:
@@ -68,6 +70,10 @@ class Catalogue:
 
     def shown(self, *, show_closed: bool) -> tuple[TrialSpec, ...]:
         return self.trials if show_closed else self.open_trials
+
+    def shown_usage(self, *, show_closed: bool) -> dict[str, int]:
+        """How many of the trials the page shows depend on each field."""
+        return self.usage if show_closed else self.open_usage
 
     @property
     def closed(self) -> int:
@@ -218,12 +224,14 @@ def load_catalogue(version: Version | None) -> Catalogue:
     # and a compiled rule is immutable, so trials can share it.
     compiled = cache(safe_compile)
     specs = tuple(trial_spec(trial, by_trial.get(trial.pk, []), compiled) for trial in trials)
+    open_trials = tuple(spec for spec, trial in zip(specs, trials, strict=True) if trial.is_open)
     loaded = Catalogue(
         version=version,
         trials=specs,
         info={trial.nct_id: trial_info(trial) for trial in trials},
         usage=measure_usage(specs),
-        open_trials=tuple(spec for spec, trial in zip(specs, trials, strict=True) if trial.is_open),
+        open_trials=open_trials,
+        open_usage=measure_usage(open_trials),
     )
     # The catalogue lives as long as the process, and the cyclic collector would otherwise walk
     # its hundreds of thousands of objects again and again during screenings.

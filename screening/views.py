@@ -1,5 +1,4 @@
 import json
-from collections.abc import Mapping
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -8,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from screening.catalogue import Catalogue, current_catalogue, measure_usage
+from screening.catalogue import current_catalogue
 from screening.engine import PatientError, read_patient, screen
 from screening.forms import FormReading, item_views, read_form, section_views
 from screening.reports import screening_json_text, screening_summary_json
@@ -16,22 +15,6 @@ from screening.results import results_view, trial_view
 
 # `POST /api/screen?detail=summary`: each trial's verdict, counts and failing criteria only.
 DETAILS = ("full", "summary")
-
-# Each field's count of the open trials, for the catalogue last seen: worked out once per load
-# of the catalogue, not on every request (the catalogue itself counts every loaded trial). Kept
-# by the catalogue's identity and version, not by a reference, which would keep a replaced
-# catalogue alive (and frozen out of the collector's reach) after its replacement.
-_open_usage: list[tuple[tuple[int, object], dict[str, int]]] = []
-
-
-def shown_usage(catalogue: Catalogue, *, show_closed: bool) -> Mapping[str, int]:
-    """How many of the trials the page shows depend on each field."""
-    if show_closed:
-        return catalogue.usage
-    key = (id(catalogue), catalogue.version)
-    if not _open_usage or _open_usage[0][0] != key:
-        _open_usage[:] = [(key, measure_usage(catalogue.open_trials))]
-    return _open_usage[0][1]
 
 
 def screen_context(request: HttpRequest, reading: FormReading) -> dict[str, object]:
@@ -46,7 +29,7 @@ def screen_context(request: HttpRequest, reading: FormReading) -> dict[str, obje
         "sections": section_views(
             reading,
             catalogue.usage,
-            shown_usage(catalogue, show_closed=show_closed),
+            catalogue.shown_usage(show_closed=show_closed),
             open_only=not show_closed,
         ),
         "items": item_views(reading),

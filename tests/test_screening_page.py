@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from screening.catalogue import current_catalogue
 from tests.factories import CriterionFactory, TrialFactory
 from trials.models import Criterion, OverallStatus
 
@@ -368,20 +369,12 @@ def test_the_counts_beside_the_fields_follow_the_filter_in_a_live_update(client,
         assert "gastrostomy" not in [f.measure.name for f in function.more]
 
 
-def test_the_open_trials_are_counted_once_per_catalogue_not_per_request(
-    client, trials, monkeypatch
-):
-    from screening import views
-
-    calls = []
-    counted = views.measure_usage
-    monkeypatch.setattr(views, "measure_usage", lambda specs: calls.append(1) or counted(specs))
-    client.get("/")
-    client.post("/", {"fvc_percent": "80"})
-    assert len(calls) == 1
-    TrialFactory(nct_id="NCT00000008")  # a new catalogue
-    client.get("/")
-    assert len(calls) == 2
+def test_the_catalogue_counts_each_field_over_the_open_trials_and_over_all(trials):
+    # Counted when the catalogue loads, not on every request.
+    catalogue = current_catalogue()
+    assert catalogue.shown_usage(show_closed=False).get("gastrostomy", 0) == 0
+    assert catalogue.shown_usage(show_closed=True)["gastrostomy"] == 1
+    assert catalogue.shown_usage(show_closed=False)["fvc_percent"] == 1
 
 
 def trial_article(html: str, nct_id: str) -> str:
