@@ -16,6 +16,16 @@ def registry_dir() -> Path:
     return REGISTRY_DIR
 
 
+@pytest.fixture
+def cold_catalogue():
+    """The test starts as a new worker process does: nothing compiled yet."""
+    from screening import catalogue  # Django is not set up when the engine runs alone
+
+    catalogue._catalogues.clear()
+    yield
+    catalogue._catalogues.clear()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # The engine's tests also run with `-p no:django`, without any settings.
     if config.pluginmanager.hasplugin("django"):

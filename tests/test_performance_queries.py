@@ -18,7 +18,7 @@ from tests.factories import CriterionFactory, TrialFactory
 from tests.log.factories import SiteFactory, UserFactory
 from trials.models import Criterion, OverallStatus, Trial
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cold_catalogue")]
 
 VERSION_QUERIES = 1  # the registry version's one row
 LOAD_QUERIES = 2  # every criterion, then every trial
@@ -89,14 +89,6 @@ def registry(trials: int) -> list[Trial]:
         Criterion,
     )
     return made
-
-
-@pytest.fixture(autouse=True)
-def cold_catalogue():
-    """Each test starts as a new worker process does: nothing compiled yet."""
-    catalogue._catalogues.clear()
-    yield
-    catalogue._catalogues.clear()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from screening import benchmark, catalogue
+from screening import benchmark
 from screening.catalogue import current_catalogue
 from tests.admin.factories import make_curator
 from tests.admin.support import edit_trial, form_data, row
@@ -32,18 +32,10 @@ from trials.models import Criterion, OverallStatus, RegistryVersion, Trial, regi
 from trials.registry import read_study
 from trials.reparse import trial_reparse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cold_catalogue")]
 
 NCT_ID = "NCT00000801"
 CRITERIA = "Inclusion Criteria:\n\n* FVC ≥ 70%\n\nExclusion Criteria:\n\n* Gastrostomy"
-
-
-@pytest.fixture(autouse=True)
-def cold_catalogue():
-    """Each test starts as a new worker process does: nothing compiled yet."""
-    catalogue._catalogues.clear()
-    yield
-    catalogue._catalogues.clear()
 
 
 @pytest.fixture
