@@ -59,7 +59,7 @@ class Curation:
     rule: str
     rule_note: str
     review_status: str
-    criterion_id: int | None = None  # of the deleted criterion it was read from
+    registry_kind: str = ""  # what the registry said when the curated criterion was deleted
 
 
 CURATED_STATUSES = frozenset({Criterion.ReviewStatus.EDITED, Criterion.ReviewStatus.REVIEWED})
@@ -165,23 +165,16 @@ def matched_criteria(
     return matches
 
 
-def _created_kind(criterion_id: int) -> str | None:
-    """The kind the criterion was created with (by the splitter, or restored), if recorded."""
-    first = Criterion.history.filter(id=criterion_id).order_by("history_date", "history_id")
-    return first.values_list("kind", flat=True).first()
-
-
-def registry_moved(kind: str, criterion_id: int | None, registry_kind: str) -> bool:
+def registry_moved(kind: str, registry_kind_before: str, registry_kind: str) -> bool:
     """Whether the registry now files a curated item under another kind than the curated one.
 
     The curator's kind stands when the registry gives none (its headings were dropped) or still
-    gives the kind the item was created with: then the curator is the one who changed it. Any
-    other move is the registry's, and the rule was written for the old kind.
+    gives the kind it gave before: then the curator is the one who changed it. Any other move is
+    the registry's, and the rule was written for the old kind.
     """
     if registry_kind in (kind, Criterion.Kind.UNCLASSIFIED):
         return False
-    # Rare (a curated item whose kind differs from the registry's): the only history query.
-    return criterion_id is None or _created_kind(criterion_id) != registry_kind
+    return registry_kind_before != registry_kind
 
 
 def moved_note(old_kind: str, new_kind: str) -> str:
@@ -202,11 +195,11 @@ def deleted_curations(nct_id: str) -> dict[tuple[str, str] | str, Curation]:
     deleted = (
         Criterion.history.filter(trial_id__in=trial_ids, history_type="-")
         .order_by("history_date", "history_id")
-        .values_list("id", "kind", "text", "rule", "rule_note", "review_status")
+        .values_list("kind", "text", "rule", "rule_note", "review_status", "registry_kind")
     )
     latest: dict[tuple[str, str] | str, Curation] = {}
-    for criterion_id, kind, text, rule, note, status in deleted:
-        curation = Curation(kind, rule, note, status, criterion_id)
+    for kind, text, rule, note, status, registry_kind in deleted:
+        curation = Curation(kind, rule, note, status, registry_kind)
         latest[_criterion_key(kind, text)] = latest[_same_text(text)] = curation
     return {key: c for key, c in latest.items() if c.review_status in CURATED_STATUSES}
 
@@ -228,7 +221,7 @@ def _restored(drafts: Sequence[DraftCriterion], nct_id: str) -> list[Curation | 
 
 
 def _checked_kind(curation: Curation, registry_kind: str) -> Curation:
-    if not registry_moved(curation.kind, curation.criterion_id, registry_kind):
+    if not registry_moved(curation.kind, curation.registry_kind, registry_kind):
         return curation
     note = f"{moved_note(curation.kind, registry_kind)}\n{curation.rule_note}".strip()
     return Curation(registry_kind, curation.rule, note, Criterion.ReviewStatus.NEEDS_REVIEW)
@@ -289,6 +282,7 @@ def _new_criterion(
         position=position,
         parent=parent,
         kind=made.kind,
+        registry_kind=draft.kind,
         section=draft.section,
         text=draft.text,
         rule=made.rule,
@@ -313,18 +307,28 @@ def _carried_on(
     if not curated:
         criterion.rule, criterion.rule_note = draft.rule, draft.rule_note
         criterion.kind, criterion.review_status = draft.kind, draft.review_status
-    elif registry_moved(criterion.kind, criterion.pk, draft.kind):
+    elif registry_moved(criterion.kind, criterion.registry_kind, draft.kind):
         # Judged by the old kind, a patient could be turned away by a rule meant the other way
         # round: the rule is kept for the curator, and decides nothing until it is reviewed.
         note = moved_note(criterion.kind, draft.kind)
         criterion.rule_note = f"{note}\n{criterion.rule_note}".strip()
         criterion.kind, criterion.review_status = draft.kind, Criterion.ReviewStatus.NEEDS_REVIEW
+    criterion.registry_kind = draft.kind
     criterion.version += 1
     criterion.updated_at = now
     return criterion
 
 
-CARRIED_FIELDS = ["position", "parent", "section", "kind", "rule", "rule_note", "review_status"]
+CARRIED_FIELDS = [
+    "position",
+    "parent",
+    "section",
+    "kind",
+    "registry_kind",
+    "rule",
+    "rule_note",
+    "review_status",
+]
 
 
 @cache
@@ -417,9 +421,10 @@ def replace_criteria(
                 carried.append(saved[index])
         _write_wave(created, carried, history)
     kept = {criterion.pk for criterion in matches if criterion is not None}
-    for criterion in stored:
-        if criterion.pk not in kept:
-            criterion.delete()
+    removed = [criterion.pk for criterion in stored if criterion.pk not in kept]
+    if removed:
+        # One statement, one move of the registry version; the history still records each.
+        trial.criteria.filter(pk__in=removed).delete()
     return moved or len(kept) != len(stored) or len(kept) != len(drafts)
 
 

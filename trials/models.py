@@ -253,6 +253,10 @@ class Criterion(RegistryRow):
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="criteria")
     kind = models.CharField(max_length=16, choices=Kind)
+    # The kind the registry's text gave the item at the last import ("" when not imported). A
+    # curator may correct `kind`; a re-import tells the curator's correction (the registry still
+    # says this) from a move the registry made since (it no longer does).
+    registry_kind = models.CharField(max_length=16, choices=Kind, blank=True, editable=False)
     position = models.PositiveIntegerField(help_text="Order within the trial's criteria.")
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"

@@ -2083,7 +2083,7 @@ def _check_stated_requirement(item: _Item, spans: list[tuple[int, int]]) -> None
     heads = []  # where a sentence opens with "Subjects must": that sentence is turned round
     for start, _ in spans:
         m = _REQUIREMENT.match(item.low, start)
-        if m and m.start() < m.end():
+        if m:
             origin = item.text.origin
             heads.append((origin[m.start()][0], origin[m.end() - 1][1]))
     for m in _STATED_REQUIREMENT.finditer(item.base):

@@ -420,3 +420,18 @@ def test_a_deleted_reviewed_rule_that_returns_under_the_other_kind_is_held_for_r
     )
     assert "moved this item from inclusion to exclusion" in restored.rule_note
     assert verdict_without_gastrostomy() != "ineligible"
+
+
+def test_a_kind_correction_restored_with_its_item_stands_at_the_next_import(tmp_path):
+    import_text(tmp_path, GASTROSTOMY_INCLUDED)
+    corrected = curate("Gastrostomy", "gastrostomy", Criterion.ReviewStatus.REVIEWED)
+    corrected.kind = Criterion.Kind.EXCLUSION  # the curator's correction
+    corrected.save()
+    import_text(tmp_path, "Inclusion Criteria:\n\n* FVC ≥ 70%")  # the item is deleted
+    import_text(tmp_path, GASTROSTOMY_INCLUDED)  # and returns, the registry unchanged
+
+    import_text(tmp_path, GASTROSTOMY_INCLUDED.replace("70%", "60%"))  # another item changes
+
+    criterion = Criterion.objects.get(text="Gastrostomy")
+    assert (criterion.kind, criterion.review_status) == ("exclusion", "reviewed")
+    assert "moved this item" not in criterion.rule_note
