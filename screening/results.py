@@ -86,11 +86,6 @@ class TrialView:
             reasons.append(f"{_criteria(result.needs_review)} {need} clinician review.")
         return " ".join(reasons)
 
-    @property
-    def near_miss(self) -> CriterionView | None:
-        deciding = self.deciding
-        return deciding[0] if len(deciding) == 1 else None
-
 
 def _criteria(count: int) -> str:
     return f"{count} criterion" if count == 1 else f"{count} criteria"

@@ -157,6 +157,8 @@ def test_the_form_is_usable_by_keyboard_alone(live_server, page: Page, seed_tria
     )
     expect(speech).not_to_have_attribute("aria-invalid", "true")
 
+    # A live update still in flight would replace the results, and the focus with them.
+    page.wait_for_load_state("networkidle")
     trial = page.locator("summary").filter(has_text="Adipose Derived")
     tab_to(page, trial)
     expect(page.get_by_text("Registry maximum age: 55 years")).to_be_hidden()
